@@ -1,0 +1,127 @@
+// The core's view of the log: entries after a compaction point, in memory. Entries at or after
+// `unstableFrom` have not yet been handed to the driver for persistence.
+import { invariant, RaftError } from './errors.ts';
+import type { Entry } from './types.ts';
+
+export function entryBytes(e: Entry): number {
+  return e.type === 'normal' ? e.data.byteLength + 16 : 64;
+}
+
+export class RaftLog {
+  /** Index of the last entry compacted away (its term is `startTerm`). */
+  private startIndex: number;
+  private startTerm: number;
+  private entries: Entry[];
+  /** First index not yet handed out for persistence. */
+  unstableFrom: number;
+
+  constructor(startIndex: number, startTerm: number, entries: readonly Entry[]) {
+    this.startIndex = startIndex;
+    this.startTerm = startTerm;
+    this.entries = [...entries];
+    entries.forEach((e, i) => {
+      invariant(e.index === startIndex + 1 + i, `log entry ${e.index} out of place`);
+    });
+    this.unstableFrom = this.lastIndex() + 1;
+  }
+
+  firstIndex(): number {
+    return this.startIndex + 1;
+  }
+
+  lastIndex(): number {
+    return this.startIndex + this.entries.length;
+  }
+
+  lastTerm(): number {
+    return this.termAt(this.lastIndex()) ?? 0;
+  }
+
+  /** Term of the entry at `index`, or undefined when compacted away or beyond the end. */
+  termAt(index: number): number | undefined {
+    if (index === this.startIndex) return this.startTerm;
+    if (index < this.startIndex || index > this.lastIndex()) return undefined;
+    return this.at(index).term;
+  }
+
+  at(index: number): Entry {
+    const e = this.entries[index - this.startIndex - 1];
+    if (e === undefined) {
+      throw new RaftError('COMPACTED', `log entry ${index} is not in memory`);
+    }
+    return e;
+  }
+
+  matchTerm(index: number, term: number): boolean {
+    return this.termAt(index) === term;
+  }
+
+  /** Is a log ending at (index, term) at least as up to date as this one (§5.4.1)? */
+  isUpToDate(lastIndex: number, lastTerm: number): boolean {
+    const myTerm = this.lastTerm();
+    return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());
+  }
+
+  /** Entries in [lo, hi], at most `maxCount` and about `maxBytes` (always at least one). */
+  slice(lo: number, hi: number, maxCount: number, maxBytes: number): Entry[] {
+    const out: Entry[] = [];
+    let bytes = 0;
+    for (let i = lo; i <= hi && out.length < maxCount; i++) {
+      const e = this.at(i);
+      bytes += entryBytes(e);
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  append(entry: Entry): void {
+    invariant(
+      entry.index === this.lastIndex() + 1,
+      `append ${entry.index} after ${this.lastIndex()}`,
+    );
+    this.entries.push(entry);
+  }
+
+  /** Drop entries from `index` on (a conflicting suffix). */
+  truncateFrom(index: number, committed: number): void {
+    invariant(index > committed, `truncating committed entry ${index} (commit ${committed})`);
+    invariant(index > this.startIndex, `truncating below the compaction point ${index}`);
+    this.entries.length = Math.max(0, index - this.startIndex - 1);
+    if (this.unstableFrom > index) this.unstableFrom = index;
+  }
+
+  /** Forget entries up to and including `index` (they are covered by a snapshot). */
+  compact(index: number): void {
+    if (index <= this.startIndex) return;
+    invariant(index <= this.lastIndex(), `compact ${index} beyond last ${this.lastIndex()}`);
+    const term = this.at(index).term;
+    this.entries = this.entries.slice(index - this.startIndex);
+    this.startIndex = index;
+    this.startTerm = term;
+  }
+
+  /** Replace everything with an empty log starting after a snapshot. */
+  reset(index: number, term: number): void {
+    this.startIndex = index;
+    this.startTerm = term;
+    this.entries = [];
+    this.unstableFrom = index + 1;
+  }
+
+  unstable(): Entry[] {
+    if (this.unstableFrom > this.lastIndex()) return [];
+    return this.entries.slice(this.unstableFrom - this.startIndex - 1);
+  }
+
+  /** Largest index <= `index` whose term is <= `term` (for fast backtracking). */
+  findConflictByTerm(index: number, term: number): number {
+    let i = Math.min(index, this.lastIndex());
+    while (i > this.startIndex) {
+      const t = this.termAt(i);
+      if (t === undefined || t <= term) return i;
+      i--;
+    }
+    return this.startIndex;
+  }
+}

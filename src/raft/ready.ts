@@ -1,0 +1,26 @@
+// The core's output. The driver handles one Ready atomically, in this order:
+//  1. persist `snapshot` (if any; it replaces the log up to its index), then `entries`
+//     (truncating the stored log from entries[0].index first), then `hardState`;
+//  2. send `messages` (only after step 1: votes and acks promise what is on disk);
+//  3. restore the state machine from `snapshot` (if any), apply `committed` in order,
+//     serve `readStates` once applied >= their index, fail `droppedReads`;
+//  4. call advance().
+import type { Message } from './messages.ts';
+import type { Entry, HardState, ReadState, Snapshot, SoftState } from './types.ts';
+
+export interface Ready {
+  /** Present when leader or role changed since the last Ready. */
+  readonly softState: SoftState | null;
+  /** Present when term, vote or commit changed since the last Ready. */
+  readonly hardState: HardState | null;
+  readonly entries: readonly Entry[];
+  /** A snapshot received from the leader, to persist and restore. */
+  readonly snapshot: Snapshot | null;
+  readonly committed: readonly Entry[];
+  readonly messages: readonly Message[];
+  readonly readStates: readonly ReadState[];
+  /** Contexts of read requests that could not be served (lost leadership, no leader). */
+  readonly droppedReads: readonly string[];
+}
+
+export type { Snapshot };
