@@ -14,6 +14,8 @@ export class RaftLog {
   private entries: Entry[];
   /** First index not yet handed out for persistence. */
   unstableFrom: number;
+  /** Lowest index truncated or reset since the last markStable (Infinity if none). */
+  private rewrittenFrom = Infinity;
 
   constructor(startIndex: number, startTerm: number, entries: readonly Entry[]) {
     this.startIndex = startIndex;
@@ -89,6 +91,19 @@ export class RaftLog {
     invariant(index > this.startIndex, `truncating below the compaction point ${index}`);
     this.entries.length = Math.max(0, index - this.startIndex - 1);
     if (this.unstableFrom > index) this.unstableFrom = index;
+    this.rewrittenFrom = Math.min(this.rewrittenFrom, index);
+  }
+
+  /**
+   * Entries up to `lastIndex` were handed out for persistence and are now on disk, unless the
+   * log was rewritten from a lower index meanwhile (an asynchronous driver steps during writes):
+   * then everything from that index must be written again.
+   */
+  markStable(lastIndex: number): void {
+    if (this.rewrittenFrom <= lastIndex)
+      this.unstableFrom = Math.min(this.unstableFrom, this.rewrittenFrom);
+    else this.unstableFrom = Math.max(this.unstableFrom, lastIndex + 1);
+    this.rewrittenFrom = Infinity;
   }
 
   /** Forget entries up to and including `index` (they are covered by a snapshot). */
@@ -107,9 +122,12 @@ export class RaftLog {
     this.startTerm = term;
     this.entries = [];
     this.unstableFrom = index + 1;
+    this.rewrittenFrom = Math.min(this.rewrittenFrom, index + 1);
   }
 
+  /** Hands out the unstable entries for persistence and starts watching for rewrites. */
   unstable(): Entry[] {
+    this.rewrittenFrom = Infinity;
     if (this.unstableFrom > this.lastIndex()) return [];
     return this.entries.slice(this.unstableFrom - this.startIndex - 1);
   }

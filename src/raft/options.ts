@@ -46,7 +46,7 @@ export const defaultRaftOptions = {
 } as const satisfies Omit<RaftOptions, 'id' | 'random'>;
 
 export function validateOptions(o: RaftOptions): void {
-  const positive: (keyof RaftOptions)[] = [
+  const positive = [
     'electionTicks',
     'heartbeatTicks',
     'maxEntriesPerMsg',
@@ -55,11 +55,11 @@ export function validateOptions(o: RaftOptions): void {
     'maxInflightBytes',
     'maxUncommittedBytes',
     'snapshotChunkBytes',
-  ];
+  ] as const;
   for (const key of positive) {
     const v = o[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new RangeError(`raft option ${key}: must be a positive integer, got ${String(v)}`);
+      throw new RangeError(`raft option ${key}: must be a positive integer, got ${v}`);
     }
   }
   if (o.heartbeatTicks >= o.electionTicks) {

@@ -329,7 +329,7 @@ export class RaftNode {
   advance(): void {
     const r = this.inReady;
     invariant(r !== null, 'advance() without ready()');
-    this.log.unstableFrom = Math.max(this.log.unstableFrom, r.lastEntry + 1);
+    this.log.markStable(r.lastEntry);
     this.applied = Math.max(this.applied, r.committedTo);
     this.prevHard = r.hard;
     this.prevSoft = r.soft;
@@ -952,7 +952,7 @@ export class RaftNode {
   // ---- helpers ---------------------------------------------------------------------------------
 
   private send(m: DistributiveOmit<Message, 'from' | 'term'>): void {
-    this.msgs.push({ ...m, from: this.id, term: this.term } as Message);
+    this.msgs.push({ ...m, from: this.id, term: this.term });
   }
 
   private hardState(): HardState {

@@ -1,0 +1,242 @@
+// Runs one RaftNode on real time: ticks on a timer, handles each Ready in the contract's order
+// (persist, then send, then apply, then advance), and turns proposals and reads into promises.
+// Ready values are handled one at a time, so an entry is applied (and a client acknowledged)
+// only after every earlier persist finished.
+import type { Logger } from 'pino';
+import { RaftError } from './errors.ts';
+import type { Message } from './messages.ts';
+import type { RaftNode } from './raft.ts';
+import type { Ready } from './ready.ts';
+import type { ConfChange, Entry, Snapshot } from './types.ts';
+
+export interface DriverStorage {
+  /** Make the Ready's snapshot, entries and hard state durable (resolve only after fsync). */
+  persist(rd: Ready): Promise<void>;
+}
+
+export interface DriverTransport {
+  send(messages: readonly Message[]): void;
+}
+
+export interface StateMachine {
+  /** Apply one committed entry; the result is handed to the proposer's promise. */
+  apply(entry: Entry): unknown;
+  restore(snapshot: Snapshot): void;
+}
+
+export interface DriverComponents {
+  readonly raft: RaftNode;
+  readonly storage: DriverStorage;
+  readonly transport: DriverTransport;
+  readonly stateMachine: StateMachine;
+  readonly logger: Logger;
+}
+
+export interface DriverOptions {
+  readonly tickMs: number;
+  /** Proposals and reads waiting at once; more are refused with PROPOSAL_DROPPED. */
+  readonly maxPendingRequests: number;
+}
+
+interface PendingProposal {
+  readonly term: number;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (err: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface PendingRead {
+  index: number;
+  readonly resolve: (index: number) => void;
+  readonly reject: (err: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class RaftDriver {
+  private readonly c: DriverComponents;
+  private readonly opts: DriverOptions;
+  private ticker: NodeJS.Timeout | null = null;
+  private running = false;
+  private loopScheduled = false;
+  private processing = false;
+  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly reads = new Map<string, PendingRead>();
+  private readSeq = 0;
+  private appliedIndex = 0;
+  private stopped: Error | null = null;
+
+  constructor(components: DriverComponents, options: DriverOptions) {
+    this.c = components;
+    this.opts = options;
+  }
+
+  start(): void {
+    this.running = true;
+    this.ticker = setInterval(() => {
+      this.c.raft.tick();
+      this.schedule();
+    }, this.opts.tickMs);
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker = null;
+    this.stopped = new RaftError('PROPOSAL_DROPPED', 'raft driver stopped');
+    for (const p of this.proposals.values()) this.settleProposal(p, this.stopped);
+    this.proposals.clear();
+    for (const r of this.reads.values()) this.settleRead(r, this.stopped);
+    this.reads.clear();
+  }
+
+  receive(m: Message): void {
+    if (!this.running) return;
+    this.c.raft.step(m);
+    this.schedule();
+  }
+
+  /** Resolves with the state machine's result once the entry is applied here. */
+  propose(data: Uint8Array, timeoutMs: number): Promise<unknown> {
+    return this.track(() => this.c.raft.propose(data), timeoutMs);
+  }
+
+  proposeConfChange(change: ConfChange, timeoutMs: number): Promise<unknown> {
+    return this.track(() => this.c.raft.proposeConfChange(change), timeoutMs);
+  }
+
+  /** Resolves once this node has applied everything committed before the call (ReadIndex). */
+  readBarrier(timeoutMs: number): Promise<number> {
+    if (this.stopped !== null) return Promise.reject(this.stopped);
+    if (this.reads.size >= this.opts.maxPendingRequests) return Promise.reject(overloaded());
+    const context = `${this.c.raft.id}:${++this.readSeq}`;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reads.delete(context);
+        reject(new RaftError('PROPOSAL_DROPPED', `read timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.reads.set(context, { index: 0, resolve, reject, timer });
+      this.c.raft.readIndex(context);
+      this.schedule();
+    });
+  }
+
+  applied(): number {
+    return this.appliedIndex;
+  }
+
+  private track(propose: () => number, timeoutMs: number): Promise<unknown> {
+    if (this.stopped !== null) return Promise.reject(this.stopped);
+    if (this.proposals.size >= this.opts.maxPendingRequests) return Promise.reject(overloaded());
+    let index: number;
+    try {
+      index = propose();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const term = this.c.raft.status().term;
+    this.schedule();
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.proposals.delete(index);
+        reject(new RaftError('PROPOSAL_DROPPED', `outcome unknown after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.proposals.set(index, { term, resolve, reject, timer });
+    });
+  }
+
+  private schedule(): void {
+    if (this.loopScheduled || this.processing || !this.running) return;
+    this.loopScheduled = true;
+    setImmediate(() => {
+      this.loopScheduled = false;
+      void this.runLoop();
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.running && this.c.raft.hasReady()) await this.handleReady(this.c.raft.ready());
+    } catch (err) {
+      this.c.logger.fatal({ err }, 'raft ready loop failed; stopping the node');
+      this.stop();
+      throw err;
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState !== null) {
+      const s = this.c.raft.status();
+      this.c.logger.info(
+        { term: s.term, role: rd.softState.role, leader: rd.softState.leader },
+        'raft state changed',
+      );
+    }
+    await this.c.storage.persist(rd);
+    if (rd.messages.length > 0) this.c.transport.send(rd.messages);
+    if (rd.snapshot !== null) {
+      this.c.stateMachine.restore(rd.snapshot);
+      this.appliedIndex = rd.snapshot.meta.index;
+    }
+    for (const e of rd.committed) this.applyEntry(e);
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(rs.context);
+      if (r !== undefined) r.index = rs.index;
+    }
+    for (const ctx of rd.droppedReads) {
+      const r = this.reads.get(ctx);
+      if (r !== undefined)
+        this.settleRead(
+          r,
+          new RaftError('NOT_LEADER', 'read dropped: no leader', this.c.raft.status().leader),
+        );
+      this.reads.delete(ctx);
+    }
+    this.releaseReads();
+    this.c.raft.advance();
+  }
+
+  private applyEntry(e: Entry): void {
+    const result = this.c.stateMachine.apply(e);
+    this.appliedIndex = e.index;
+    const p = this.proposals.get(e.index);
+    if (p === undefined) return;
+    this.proposals.delete(e.index);
+    // Another leader's entry took this index: the proposal was definitely not applied.
+    if (p.term !== e.term)
+      this.settleProposal(
+        p,
+        new RaftError('PROPOSAL_DROPPED', 'proposal overwritten by a new leader'),
+      );
+    else this.settleProposal(p, null, result);
+  }
+
+  private releaseReads(): void {
+    for (const [ctx, r] of this.reads) {
+      if (r.index > 0 && r.index <= this.appliedIndex) {
+        this.reads.delete(ctx);
+        this.settleRead(r, null);
+      }
+    }
+  }
+
+  private settleProposal(p: PendingProposal, err: Error | null, result?: unknown): void {
+    clearTimeout(p.timer);
+    if (err === null) p.resolve(result);
+    else p.reject(err);
+  }
+
+  private settleRead(r: PendingRead, err: Error | null): void {
+    clearTimeout(r.timer);
+    if (err === null) r.resolve(r.index);
+    else r.reject(err);
+  }
+}
+
+function overloaded(): RaftError {
+  return new RaftError('PROPOSAL_DROPPED', 'too many pending requests; retry later');
+}
