@@ -25,20 +25,46 @@ export function applyChange(c: Config, change: ConfChange): Config {
   switch (change.type) {
     case 'addVoter':
       if (isVoter(c, change.node)) throw invalid('already a voter');
-      return { voters: [...c.voters, change.node].sort(), learners: without(c.learners) };
+      return withAddresses(
+        { voters: [...c.voters, change.node].sort(), learners: without(c.learners) },
+        addressesAfter(c, change.node, change.address),
+      );
     case 'addLearner':
       if (isMember(c, change.node)) throw invalid('already a member');
-      return { voters: [...c.voters], learners: [...c.learners, change.node].sort() };
+      return withAddresses(
+        { voters: [...c.voters], learners: [...c.learners, change.node].sort() },
+        addressesAfter(c, change.node, change.address),
+      );
     case 'promote':
       if (!c.learners.includes(change.node)) throw invalid('not a learner');
-      return { voters: [...c.voters, change.node].sort(), learners: without(c.learners) };
+      return withAddresses(
+        { voters: [...c.voters, change.node].sort(), learners: without(c.learners) },
+        c.addresses,
+      );
     case 'remove': {
       if (!isMember(c, change.node)) throw invalid('not a member');
       const next = { voters: without(c.voters), learners: without(c.learners) };
       if (next.voters.length === 0) throw invalid('would leave no voters');
-      return next;
+      return withAddresses(next, addressesAfter(c, change.node, null));
     }
   }
+}
+
+/** `address` null removes the node's address; undefined keeps whatever it had. */
+function addressesAfter(
+  c: Config,
+  node: NodeId,
+  address: string | undefined | null,
+): Readonly<Record<NodeId, string>> | undefined {
+  if (address === undefined || (address === null && c.addresses === undefined)) return c.addresses;
+  const next: Record<NodeId, string> = { ...c.addresses };
+  if (address === null) delete next[node];
+  else next[node] = address;
+  return next;
+}
+
+function withAddresses(c: Config, addresses: Readonly<Record<NodeId, string>> | undefined): Config {
+  return addresses === undefined ? c : { ...c, addresses };
 }
 
 /** The largest index that a majority of voters has reached. */

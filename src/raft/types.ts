@@ -8,12 +8,17 @@ export type NodeId = string;
 export interface Config {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /**
+   * Transport addresses of members, replicated with the configuration itself (as hashicorp/raft
+   * does), so every node can reach every other after any leader change. Opaque to the core.
+   */
+  readonly addresses?: Readonly<Record<NodeId, string>>;
 }
 
 /** One membership change. Only one may be pending (uncommitted) at a time. */
 export type ConfChange =
-  | { readonly type: 'addVoter'; readonly node: NodeId }
-  | { readonly type: 'addLearner'; readonly node: NodeId }
+  | { readonly type: 'addVoter'; readonly node: NodeId; readonly address?: string }
+  | { readonly type: 'addLearner'; readonly node: NodeId; readonly address?: string }
   | { readonly type: 'promote'; readonly node: NodeId }
   | { readonly type: 'remove'; readonly node: NodeId };
 
