@@ -59,6 +59,7 @@ export class RaftDriver {
   private running = false;
   private loopScheduled = false;
   private processing = false;
+  private loop: Promise<void> = Promise.resolve();
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly reads = new Map<string, PendingRead>();
   private readSeq = 0;
@@ -88,6 +89,12 @@ export class RaftDriver {
     this.proposals.clear();
     for (const r of this.reads.values()) this.settleRead(r, this.stopped);
     this.reads.clear();
+  }
+
+  /** Stops, then waits for an in-flight Ready (a persist under way) to finish. */
+  async shutdown(): Promise<void> {
+    this.stop();
+    await this.loop;
   }
 
   receive(m: Message): void {
@@ -150,7 +157,7 @@ export class RaftDriver {
     this.loopScheduled = true;
     setImmediate(() => {
       this.loopScheduled = false;
-      void this.runLoop();
+      this.loop = this.runLoop();
     });
   }
 
@@ -162,7 +169,10 @@ export class RaftDriver {
     } catch (err) {
       this.c.logger.fatal({ err }, 'raft ready loop failed; stopping the node');
       this.stop();
-      throw err;
+      // A broken invariant or a failed disk must not be survived quietly: crash loudly.
+      setImmediate(() => {
+        throw err;
+      });
     } finally {
       this.processing = false;
     }

@@ -15,8 +15,8 @@ export class Progress {
   state: ProgressState = 'probe';
   /** In probe state: a message was sent and no answer came yet. */
   probeSent = false;
-  /** Heard from this peer since the last check-quorum round. */
-  recentActive = false;
+  /** The leader's tick count when this peer last answered (check-quorum). */
+  lastActiveTick = 0;
   /** Snapshot being streamed: its index and the offset the follower asked for. */
   snapIndex = 0;
   snapOffset = 0;

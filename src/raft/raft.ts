@@ -101,6 +101,9 @@ export class RaftNode {
   /** Configurations in log order; the last one is in force. */
   private confs: ConfRecord[];
   private electionElapsed = 0;
+  /** Ticks counted while leader; followers' last answers are measured against it. */
+  private leaderTicks = 0;
+  private transferElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTicks = 0;
   private readonly votes = new Map<NodeId, boolean>();
@@ -246,7 +249,7 @@ export class RaftNode {
       throw new RaftError('INVALID_TRANSFER', `transfer target ${to}: not a voter`, this.id);
     }
     this.transferee = to;
-    this.electionElapsed = 0;
+    this.transferElapsed = 0;
     const pr = this.progress.get(to);
     if (pr !== undefined && pr.match === this.log.lastIndex())
       this.send({ type: 'timeoutNow', to });
@@ -345,7 +348,7 @@ export class RaftNode {
           match: pr.match,
           next: pr.next,
           state: pr.state,
-          recentActive: pr.recentActive,
+          recentActive: this.isActive(id),
         };
       }
     }
@@ -403,11 +406,10 @@ export class RaftNode {
   }
 
   private inLease(): boolean {
-    return (
-      this.opts.checkQuorum &&
-      this.leader !== null &&
-      this.electionElapsed < this.opts.electionTicks
-    );
+    if (!this.opts.checkQuorum) return false;
+    // A leader steps down by check-quorum, so while it leads it trusts its own lease.
+    if (this.role === 'leader') return true;
+    return this.leader !== null && this.electionElapsed < this.opts.electionTicks;
   }
 
   private becomeFollower(term: number, leader: NodeId | null): void {
@@ -471,14 +473,13 @@ export class RaftNode {
 
   private tickLeader(): void {
     this.heartbeatElapsed++;
-    this.electionElapsed++;
-    if (this.electionElapsed >= this.opts.electionTicks) {
-      this.electionElapsed = 0;
-      if (this.opts.checkQuorum && !this.quorumActive()) {
-        this.becomeFollower(this.term, null);
-        return;
-      }
-      this.transferee = null;
+    this.leaderTicks++;
+    if (this.opts.checkQuorum && !this.quorumActive()) {
+      this.becomeFollower(this.term, null);
+      return;
+    }
+    if (this.transferee !== null && ++this.transferElapsed >= this.opts.electionTicks) {
+      this.transferee = null; // the target did not take over in time: accept proposals again
     }
     for (const [id, pr] of this.progress) {
       if (pr.state !== 'snapshot') continue;
@@ -491,13 +492,14 @@ export class RaftNode {
     }
   }
 
+  /** Has a quorum of voters answered within the last election timeout (§6.2)? */
   private quorumActive(): boolean {
-    const active = hasQuorum(
-      this.config().voters,
-      (id) => id === this.id || (this.progress.get(id)?.recentActive ?? false),
-    );
-    for (const pr of this.progress.values()) pr.recentActive = false;
-    return active;
+    return hasQuorum(this.config().voters, (id) => id === this.id || this.isActive(id));
+  }
+
+  private isActive(id: NodeId): boolean {
+    const pr = this.progress.get(id);
+    return pr !== undefined && this.leaderTicks - pr.lastActiveTick < this.opts.electionTicks;
   }
 
   // ---- elections (§5.2, pre-vote §9.6, transfer §3.10) -------------------------------------
@@ -599,7 +601,7 @@ export class RaftNode {
   private addProgress(id: NodeId): void {
     if (id === this.id || this.progress.has(id)) return;
     const pr = new Progress(this.log.lastIndex() + 1);
-    pr.recentActive = true;
+    pr.lastActiveTick = this.leaderTicks;
     this.progress.set(id, pr);
   }
 
@@ -833,7 +835,7 @@ export class RaftNode {
   private handleLeaderResponse(m: Message): void {
     const pr = this.progress.get(m.from);
     if (pr === undefined) return;
-    pr.recentActive = true;
+    pr.lastActiveTick = this.leaderTicks;
     if (m.type === 'appResp') this.handleAppendResponse(m, pr);
     else if (m.type === 'heartbeatResp') {
       pr.probeSent = false;

@@ -157,6 +157,7 @@ export class Cluster {
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-export const dec = (e: Entry): string => (e.type === 'normal' ? new TextDecoder().decode(e.data) : `conf:${e.change.type}:${e.change.node}`);
+export const dec = (e: Entry): string =>
+  e.type === 'normal' ? new TextDecoder().decode(e.data) : `conf:${e.change.type}:${e.change.node}`;
 export const appliedData = (n: TestNode): string[] =>
   n.applied.filter((e) => e.type === 'conf' || e.data.byteLength > 0).map(dec);
