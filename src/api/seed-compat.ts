@@ -1,0 +1,121 @@
+// The original seed code's API, kept for its scripts: POST /join {"id","addr"}, GET /key/<k>
+// → {"<k>": "<value>"}, POST /key {"k": "v", ...}, DELETE /key/<k>. Bodies are JSON whatever
+// the content type, because those scripts used `curl -d`, which labels JSON as a form.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { Compile } from 'typebox/compile';
+import { prepareRead, proposeKv, setQueryMeta } from './consensus.ts';
+import type { ApiContext } from './context.ts';
+import { backendError, badRequest } from './errors.ts';
+import { MAX_VALUE_BYTES } from './kv.ts';
+import { asQuery, readOptions } from './query.ts';
+import { check, parseJsonBody } from './validate.ts';
+
+/** Pairs in one POST /key; each is its own Raft entry (Consul's transaction limit is 64). */
+export const MAX_PAIRS = 64;
+
+const JoinBody = Compile(
+  Type.Object(
+    { id: Type.String({ minLength: 1 }), addr: Type.String({ minLength: 1 }) },
+    { additionalProperties: false },
+  ),
+);
+interface JoinRequest {
+  readonly id: string;
+  readonly addr: string;
+}
+
+const PairsBody = Compile(Type.Record(Type.String(), Type.String()));
+
+export function seedCompatRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(String(body)));
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)), undefined);
+    }
+  });
+  app.post('/join', (req, reply) => join(ctx, req.body, reply));
+  app.get('/key/*', (req, reply) => getKey(ctx, req, reply));
+  app.post('/key', (req, reply) => setKeys(ctx, req.body, reply));
+  app.delete('/key/*', (req, reply) => deleteKey(ctx, req, reply));
+}
+
+async function join(ctx: ApiContext, body: unknown, reply: FastifyReply): Promise<FastifyReply> {
+  const { id, addr } = check<JoinRequest>(JoinBody, requireBody(body));
+  if (!isHostPort(addr))
+    throw badRequest('addr', `addr must be host:port, got ${JSON.stringify(addr)}`);
+  try {
+    await ctx.backend.join(id, addr, ctx.timeoutMs);
+  } catch (err) {
+    throw backendError(err, 'membership change');
+  }
+  return reply.code(200).send();
+}
+
+/** host:port with a port in 1..65535; an IPv6 host is bracketed, as in a URL. */
+export function isHostPort(addr: string): boolean {
+  const m = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(addr);
+  const port = Number(m?.[1] ?? 0);
+  return port >= 1 && port <= 65535;
+}
+
+function requireBody(body: unknown): unknown {
+  // No body at all (not even a content type) never reaches the parser.
+  if (body === undefined) throw badRequest('body', 'a JSON body is required');
+  return body;
+}
+
+function keyOf(req: FastifyRequest): string {
+  const key = (req.params as Readonly<Record<string, string | undefined>>)['*'] ?? '';
+  if (key === '') throw badRequest('key', 'a key is required: /key/<key>');
+  return key;
+}
+
+async function getKey(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const key = keyOf(req);
+  const opts = readOptions(asQuery(req.query), ctx.random);
+  await prepareRead(ctx, reply, opts);
+  setQueryMeta(ctx, reply, opts);
+  const entry = ctx.backend.state.kv.get(key);
+  if (entry === undefined) return reply.code(404).send();
+  return { [key]: new TextDecoder().decode(entry.value) };
+}
+
+async function setKeys(ctx: ApiContext, body: unknown, reply: FastifyReply): Promise<FastifyReply> {
+  const pairs = Object.entries(check<Record<string, string>>(PairsBody, requireBody(body)));
+  if (pairs.length === 0) throw badRequest('body', 'give at least one "key": "value" pair');
+  if (pairs.length > MAX_PAIRS) throw badRequest('body', `at most ${MAX_PAIRS} pairs per request`);
+  const encoder = new TextEncoder();
+  const values = pairs.map(([key, value]) => {
+    if (key === '') throw badRequest('key', 'keys must not be empty');
+    const bytes = encoder.encode(value);
+    if (bytes.byteLength > MAX_VALUE_BYTES) {
+      throw badRequest(
+        key,
+        `value of ${bytes.byteLength} bytes is over the ${MAX_VALUE_BYTES}-byte limit`,
+      );
+    }
+    return { key, bytes };
+  });
+  // One entry per pair, proposed together; without a multi-key command a failure part-way
+  // can leave some pairs applied (none when there is no leader, as every proposal is refused).
+  const results = await Promise.allSettled(
+    values.map(({ key, bytes }) =>
+      proposeKv(ctx, { t: 'kv.set', key, value: bytes, flags: 0, cas: null }),
+    ),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return reply.code(200).send();
+}
+
+async function deleteKey(
+  ctx: ApiContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  await proposeKv(ctx, { t: 'kv.delete', key: keyOf(req), recurse: false, cas: null });
+  return reply.code(200).send();
+}
