@@ -1,0 +1,91 @@
+// One Raft message (or the hello) ⇄ one frame: 4-byte big-endian payload length, then msgpack.
+// Decoding never throws: bad input comes back as a WireError naming what was wrong.
+import { Packr } from 'msgpackr';
+import type { Message } from '../raft/messages.ts';
+import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from './frame-decoder.ts';
+import {
+  PROTOCOL_VERSION,
+  validateHello,
+  validateInbound,
+  validateMessage,
+  type AppFrame,
+  type Hello,
+} from './schema.ts';
+import { WireError } from './wire-error.ts';
+
+// Records off: every frame is self-describing, so no decoder state carries across frames or
+// connections. Uint8Array fields encode as msgpack bin.
+const packr = new Packr({ useRecords: false });
+
+/** Encodes one message as a complete frame; FRAME_TOO_LARGE when it would exceed the bound. */
+export function encodeMessage(
+  m: Message,
+  maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES,
+): Buffer | WireError {
+  return encodeValue(m, maxFrameBytes);
+}
+
+export function encodeAppFrame(
+  from: string,
+  to: string,
+  payload: Uint8Array,
+  maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES,
+): Buffer | WireError {
+  const frame: AppFrame = { type: 'appFrame', from, to, payload };
+  return encodeValue(frame, maxFrameBytes);
+}
+
+export function encodeHello(from: string, to: string): Buffer {
+  const hello: Hello = { type: 'hello', version: PROTOCOL_VERSION, from, to };
+  const frame = encodeValue(hello, DEFAULT_MAX_FRAME_BYTES);
+  if (frame instanceof WireError) throw frame; // unreachable: ids are bounded by the caller
+  return frame;
+}
+
+/** Decodes and validates one frame payload (without its length prefix). */
+export function decodeMessage(payload: Uint8Array): Message | WireError {
+  const r = unpack(payload);
+  return r instanceof WireError ? r : validateMessage(r.value);
+}
+
+/** Decodes what may follow a hello: a Raft message or an application frame. */
+export function decodeInbound(payload: Uint8Array): Message | AppFrame | WireError {
+  const r = unpack(payload);
+  return r instanceof WireError ? r : validateInbound(r.value);
+}
+
+export function decodeHello(payload: Uint8Array): Hello | WireError {
+  const r = unpack(payload);
+  return r instanceof WireError ? r : validateHello(r.value);
+}
+
+function encodeValue(v: unknown, maxFrameBytes: number): Buffer | WireError {
+  let payload: Uint8Array;
+  try {
+    payload = packr.pack(v);
+  } catch (err) {
+    return new WireError('BAD_MSGPACK', `cannot encode: ${String(err)}`);
+  }
+  if (payload.length > maxFrameBytes) {
+    const msg = `frame of ${String(payload.length)} bytes exceeds the ${String(maxFrameBytes)} byte limit`;
+    return new WireError('FRAME_TOO_LARGE', msg, 'length');
+  }
+  // Copy into a buffer of our own: pack() returns a view into msgpackr's shared scratch space.
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  frame.writeUInt32BE(payload.length, 0);
+  frame.set(payload, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+function unpack(payload: Uint8Array): { readonly value: unknown } | WireError {
+  try {
+    // Throws on truncated input and on trailing bytes after the first value.
+    return { value: packr.unpack(payload) as unknown };
+  } catch (err) {
+    return new WireError('BAD_MSGPACK', `undecodable msgpack: ${errorText(err)}`);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message.slice(0, 200) : String(err);
+}
