@@ -841,7 +841,8 @@ export class RaftNode {
       pr.probeSent = false;
       // A lost append would otherwise stall a full window: free one slot and probe the tail.
       if (pr.state === 'replicate') pr.freeFirstInflight();
-      if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, pr.state === 'replicate');
+      // An empty append is a probe: a new follower whose `next` is past our log learns of us.
+      if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
       this.readOnly.ack(m.from, m.readSeq);
       this.releaseReads();
     } else if (m.type === 'snapResp') {

@@ -92,7 +92,11 @@ function strings(v: unknown, what: string): string[] {
 
 export function toConfig(v: unknown): Config {
   if (!isObj(v)) fail('config');
-  return { voters: strings(v['voters'], 'config'), learners: strings(v['learners'], 'config') };
+  const base = { voters: strings(v['voters'], 'config'), learners: strings(v['learners'], 'config') };
+  const a = v['addresses'];
+  if (a === undefined || a === null) return base;
+  if (!isObj(a) || !Object.values(a).every((x) => typeof x === 'string')) fail('config addresses');
+  return { ...base, addresses: { ...(a as Record<string, string>) } };
 }
 
 const CHANGE_TYPES = new Set(['addVoter', 'addLearner', 'promote', 'remove']);
@@ -100,7 +104,13 @@ const CHANGE_TYPES = new Set(['addVoter', 'addLearner', 'promote', 'remove']);
 function toChange(v: unknown): ConfChange {
   if (!isObj(v) || typeof v['node'] !== 'string' || typeof v['type'] !== 'string') fail('change');
   if (!CHANGE_TYPES.has(v['type'])) fail('change');
-  return { type: v['type'] as ConfChange['type'], node: v['node'] };
+  const type = v['type'] as ConfChange['type'];
+  const address = v['address'];
+  if (address !== undefined && typeof address !== 'string') fail('change address');
+  if ((type === 'addVoter' || type === 'addLearner') && address !== undefined) {
+    return { type, node: v['node'], address };
+  }
+  return { type, node: v['node'] };
 }
 
 /** Copies binary data out of the decoder's Buffer: stored values must not alias lmdb memory. */

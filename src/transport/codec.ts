@@ -35,8 +35,9 @@ export function encodeAppFrame(
   return encodeValue(frame, maxFrameBytes);
 }
 
-export function encodeHello(from: string, to: string): Buffer {
-  const hello: Hello = { type: 'hello', version: PROTOCOL_VERSION, from, to };
+export function encodeHello(from: string, to: string, addr?: string): Buffer {
+  const base: Hello = { type: 'hello', version: PROTOCOL_VERSION, from, to };
+  const hello: Hello = addr === undefined ? base : { ...base, addr };
   const frame = encodeValue(hello, DEFAULT_MAX_FRAME_BYTES);
   if (frame instanceof WireError) throw frame; // unreachable: ids are bounded by the caller
   return frame;

@@ -20,7 +20,7 @@ export interface InboundContext {
   readonly onMessage: (m: Message) => void;
   readonly onAppFrame: ((from: string, payload: Uint8Array) => void) | undefined;
   /** The connection said hello as `peer`. */
-  readonly onPeer: (peer: string, socket: Socket) => void;
+  readonly onPeer: (peer: string, socket: Socket, addr: string | undefined) => void;
 }
 
 export function serveConnection(socket: Socket, ctx: InboundContext): void {
@@ -110,7 +110,7 @@ class InboundConnection {
       this.#clearHelloTimer();
       this.#peer = hello.from;
       this.#ctx.logger.debug({ remote: this.#remote, peer: hello.from }, 'peer said hello');
-      this.#ctx.onPeer(hello.from, this.#s);
+      this.#ctx.onPeer(hello.from, this.#s, hello.addr);
     }
   }
 

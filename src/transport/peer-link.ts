@@ -11,6 +11,8 @@ import type { PeerStatus, TransportCounters } from './stats.ts';
 
 export interface LinkConfig {
   readonly self: string;
+  /** This node's advertised address, announced in the hello. */
+  readonly advertise: string | undefined;
   readonly peer: string;
   readonly maxQueuedBytes: number;
   readonly dialTimeoutMs: number;
@@ -135,7 +137,7 @@ export class PeerLink {
     this.#state = 'connected';
     this.#connectedAt = Date.now();
     this.#c.logger.info({ peer: this.#c.peer, remote: s.remoteAddress }, 'connected to peer');
-    s.write(encodeHello(this.#c.self, this.#c.peer));
+    s.write(encodeHello(this.#c.self, this.#c.peer, this.#c.advertise));
     this.flush();
   }
 

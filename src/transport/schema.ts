@@ -14,6 +14,11 @@ export interface Hello {
   readonly version: number;
   readonly from: string;
   readonly to: string;
+  /**
+   * Where the sender's own transport listens. A node that does not know the sender yet (a
+   * new node before it has the configuration) can still answer it.
+   */
+  readonly addr?: string;
 }
 
 /**
@@ -178,10 +183,16 @@ export function validateHello(v: unknown): Hello | WireError {
       const msg = `protocol version ${String(version)}, this node speaks ${String(PROTOCOL_VERSION)}`;
       throw new WireError('BAD_VERSION', msg, 'version');
     }
-    const hello: Hello = { type: 'hello', version, from: f.id('from'), to: f.id('to') };
+    const base = { type: 'hello' as const, version, from: f.id('from'), to: f.id('to') };
+    const hello: Hello = f.has('addr') ? { ...base, addr: helloAddr(f.str('addr')) } : base;
     f.end();
     return hello;
   });
+}
+
+function helloAddr(v: string): string {
+  if (v.length === 0 || v.length > 300) throw bad('addr', 'must be 1-300 characters');
+  return v;
 }
 
 function entry(v: unknown, path: string): Entry {

@@ -16,6 +16,9 @@ import { PeerLink } from './peer-link.ts';
 import { zeroCounters, type PeerStatus, type TransportStats } from './stats.ts';
 import { WireError } from './wire-error.ts';
 
+/** Peers whose self-announced address is remembered; more are ignored. */
+const maxLearnedAddresses = 1024;
+
 export interface TransportTuning {
   /** Largest frame payload sent or accepted; must exceed the largest entry or snapshot chunk. */
   readonly maxFrameBytes: number;
@@ -41,6 +44,8 @@ export interface TcpTransportOptions extends Partial<TransportTuning> {
   readonly listen: HostPort;
   /** A peer's `host:port`, looked up whenever a connection to it is dialed. */
   readonly peers: (id: string) => string | undefined;
+  /** This node's `host:port` as peers should dial it; sent in every hello. */
+  readonly advertise?: string;
 }
 
 export interface TcpTransportComponents {
@@ -90,6 +95,8 @@ class Transport implements TcpTransport {
   readonly #counters = zeroCounters();
   readonly #links = new Map<string, PeerLink>();
   readonly #addrs = new Map<string, string>();
+  /** Addresses peers announced in their hellos; a fallback, bounded. */
+  readonly #learned = new Map<string, string>();
   readonly #inbound = new Set<Socket>();
   /** The current inbound connection of each peer that said hello. */
   readonly #inboundByPeer = new Map<string, Socket>();
@@ -188,7 +195,8 @@ class Transport implements TcpTransport {
   }
 
   #address(peer: string): string | undefined {
-    return this.#addrs.get(peer) ?? this.#o.peers(peer);
+    // The resolver (the replicated configuration) wins over what a peer said of itself.
+    return this.#addrs.get(peer) ?? this.#o.peers(peer) ?? this.#learned.get(peer);
   }
 
   /** The peer's link, created on first use; none for a peer without an address. */
@@ -199,6 +207,7 @@ class Transport implements TcpTransport {
       if (this.#address(peer) === undefined) return null;
       link = new PeerLink({
         self: this.#o.id,
+        advertise: this.#o.advertise,
         peer,
         maxQueuedBytes: this.#t.maxQueuedBytesPerPeer,
         dialTimeoutMs: this.#t.dialTimeoutMs,
@@ -231,7 +240,7 @@ class Transport implements TcpTransport {
       counters: this.#counters,
       onMessage: this.#c.onMessage,
       onAppFrame: this.#c.onAppFrame,
-      onPeer: (peer, socket) => this.#onPeer(peer, socket),
+      onPeer: (peer, socket, addr) => this.#onPeer(peer, socket, addr),
     });
   }
 
@@ -240,7 +249,15 @@ class Transport implements TcpTransport {
    * close it. This frees sockets whose FIN never arrived (peer crashed, we never write to
    * them) and keeps frames of the old connection from arriving after the new one's.
    */
-  #onPeer(peer: string, socket: Socket): void {
+  #learnAddress(peer: string, addr: string): void {
+    if (this.#learned.get(peer) === addr) return;
+    if (!this.#learned.has(peer) && this.#learned.size >= maxLearnedAddresses) return;
+    this.#learned.set(peer, addr);
+    this.#log.debug({ peer, addr }, 'learned peer address from its hello');
+  }
+
+  #onPeer(peer: string, socket: Socket, addr: string | undefined): void {
+    if (addr !== undefined) this.#learnAddress(peer, addr);
     const previous = this.#inboundByPeer.get(peer);
     if (previous !== undefined && previous !== socket) {
       this.#log.debug({ peer }, 'peer reconnected: closing its previous inbound connection');

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Packr } from 'msgpackr';
 import type { Message } from '../../src/raft/messages.ts';
-import { encodeHello, encodeMessage, WireError } from '../../src/transport/index.ts';
-import { appendMessage, DEBUG, waitFor, WARN } from './helpers.ts';
+import { createServer } from 'node:net';
+import {
+  createTcpTransport,
+  encodeHello,
+  encodeMessage,
+  WireError,
+} from '../../src/transport/index.ts';
+import { appendMessage, captureLogger, DEBUG, waitFor, WARN } from './helpers.ts';
 import {
   deadPort,
   fastTuning,
@@ -282,3 +288,49 @@ test('stop() releases every socket and timer', T, async () => {
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(resources(), before);
 });
+
+test(
+  'a node that does not know a peer yet answers it at the address from its hello',
+  T,
+  async () => {
+    // A new node has no configuration yet: it learns the leader's address from the leader's hello.
+    const aPort = await freePort();
+    const gotA: Message[] = [];
+    const gotB: Message[] = [];
+    const dirA = new Map<string, string>();
+    const b = createTcpTransport(
+      { id: 'b', listen: { host: '127.0.0.1', port: 0 }, peers: () => undefined, ...fastTuning },
+      { logger: captureLogger().logger, onMessage: (m) => gotB.push(m) },
+    );
+    dirA.set('b', `127.0.0.1:${String((await b.start()).port)}`);
+    const a = createTcpTransport(
+      {
+        id: 'a',
+        listen: { host: '127.0.0.1', port: aPort },
+        advertise: `127.0.0.1:${String(aPort)}`,
+        peers: (p) => dirA.get(p),
+        ...fastTuning,
+      },
+      { logger: captureLogger().logger, onMessage: (m) => gotA.push(m) },
+    );
+    await a.start();
+    try {
+      a.send([appendMessage('a', 'b', 1)]);
+      await waitFor(() => gotB.length === 1, 5000, 'b received from a');
+      b.send([appendMessage('b', 'a', 2)]);
+      await waitFor(() => gotA.length === 1, 5000, 'a received the answer from b');
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  },
+);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return addr.port;
+}

@@ -1,0 +1,203 @@
+// The HTTP API's view of this node: serves what it can locally, forwards the rest to the leader.
+import type { Logger } from 'pino';
+import type { ApiBackend, PeerInfo, SnapshotInfo } from '../api/backend.ts';
+import {
+  isMember,
+  isVoter,
+  RaftError,
+  type ConfChange,
+  type RaftNode,
+  type RaftStatus,
+} from '../raft/index.ts';
+import type { RaftDriver } from '../raft/driver.ts';
+import {
+  decodeCommand,
+  encodeCommand,
+  type ApplyResult,
+  type Command,
+  type IndexWatch,
+  type ManagementState,
+} from '../state/index.ts';
+import type { ForwardHandler, ForwardRequest, ForwardResult, Forwarder } from './forwarder.ts';
+import type { Snapshotter } from './snapshotter.ts';
+
+export interface BackendComponents {
+  readonly raft: RaftNode;
+  readonly driver: RaftDriver;
+  readonly state: ManagementState;
+  readonly watch: IndexWatch;
+  readonly forwarder: Forwarder;
+  readonly snapshotter: Snapshotter;
+  readonly logger: Logger;
+  /** Milliseconds since the leader was last heard from. */
+  readonly lastContactMs: () => number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** While there is no leader, requests wait this long between looks (bounded by their timeout). */
+const leaderPollMs = 50;
+
+export class AgentBackend implements ApiBackend, ForwardHandler {
+  readonly nodeId: string;
+  readonly state: ManagementState;
+  readonly watch: IndexWatch;
+  private readonly c: BackendComponents;
+
+  constructor(c: BackendComponents) {
+    this.c = c;
+    this.nodeId = c.raft.id;
+    this.state = c.state;
+    this.watch = c.watch;
+  }
+
+  propose(command: Command, timeoutMs: number): Promise<ApplyResult> {
+    const bytes = encodeCommand(command);
+    return this.onLeader(timeoutMs, (left) => this.c.driver.propose(bytes, left).then(asResult), {
+      op: 'propose',
+      command: bytes,
+    });
+  }
+
+  async readBarrier(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.c.driver.readBarrier(Math.max(1, deadline - Date.now()));
+        return;
+      } catch (err) {
+        if (
+          !(err instanceof RaftError) ||
+          err.code !== 'NOT_LEADER' ||
+          Date.now() + leaderPollMs >= deadline
+        )
+          throw err;
+        await sleep(leaderPollMs);
+      }
+    }
+  }
+
+  raftStatus(): RaftStatus {
+    return this.c.raft.status();
+  }
+
+  peers(): readonly PeerInfo[] {
+    const cfg = this.c.raft.status().config;
+    const addr = (id: string): string => cfg.addresses?.[id] ?? '';
+    return [
+      ...cfg.voters.map((id) => ({ id, raftAddr: addr(id), voter: true })),
+      ...cfg.learners.map((id) => ({ id, raftAddr: addr(id), voter: false })),
+    ];
+  }
+
+  leaderRaftAddr(): string | null {
+    const s = this.c.raft.status();
+    return s.leader === null ? null : (s.config.addresses?.[s.leader] ?? null);
+  }
+
+  lastContactMs(): number {
+    return this.c.raft.status().role === 'leader' ? 0 : this.c.lastContactMs();
+  }
+
+  async join(id: string, raftAddr: string, timeoutMs: number): Promise<void> {
+    await this.onLeader(timeoutMs, (left) => this.joinAsLeader(id, raftAddr, left), {
+      op: 'join',
+      node: id,
+      address: raftAddr,
+    });
+  }
+
+  async removePeer(id: string, timeoutMs: number): Promise<void> {
+    await this.onLeader(
+      timeoutMs,
+      (left) => this.changeConfig({ type: 'remove', node: id }, left),
+      { op: 'remove', node: id },
+    );
+  }
+
+  triggerSnapshot(): Promise<SnapshotInfo> {
+    return this.c.snapshotter.snapshotNow();
+  }
+
+  /** Requests forwarded from followers: served only while this node leads. */
+  handleForwarded(req: ForwardRequest, timeoutMs: number): Promise<ForwardResult> {
+    if (this.c.raft.status().role !== 'leader') {
+      return Promise.reject(
+        new RaftError(
+          'NOT_LEADER',
+          `${this.nodeId} is not the leader`,
+          this.c.raft.status().leader,
+        ),
+      );
+    }
+    switch (req.op) {
+      case 'propose':
+        decodeCommand(req.command); // validate before it enters the log
+        return this.c.driver.propose(req.command, timeoutMs).then(asResult);
+      case 'join':
+        return this.joinAsLeader(req.node, req.address, timeoutMs).then(() => null);
+      case 'remove':
+        return this.changeConfig({ type: 'remove', node: req.node }, timeoutMs).then(() => null);
+    }
+  }
+
+  /**
+   * Runs `local` on the leader, or forwards `req` to it. While no leader is known (an election),
+   * waits for one until the deadline; only definite rejections are retried, never unknowns.
+   */
+  private async onLeader<T>(
+    timeoutMs: number,
+    local: (leftMs: number) => Promise<T>,
+    req: ForwardRequest,
+  ): Promise<T | ForwardResult> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.c.raft.status();
+      const left = Math.max(1, deadline - Date.now());
+      try {
+        if (s.role === 'leader') return await local(left);
+        if (s.leader !== null) return await this.c.forwarder.request(s.leader, req, left);
+        throw new RaftError('NOT_LEADER', 'No cluster leader', null);
+      } catch (err) {
+        const retry =
+          err instanceof RaftError &&
+          (err.code === 'NOT_LEADER' || err.code === 'CONF_CHANGE_PENDING');
+        if (!retry || Date.now() + leaderPollMs >= deadline) throw err;
+        await sleep(leaderPollMs);
+      }
+    }
+  }
+
+  /** Adds a node as a learner, waits until it has caught up, then promotes it (thesis §4.2.1). */
+  private async joinAsLeader(id: string, raftAddr: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const cfg = this.c.raft.status().config;
+    if (isVoter(cfg, id)) return;
+    if (!isMember(cfg, id))
+      await this.changeConfig({ type: 'addLearner', node: id, address: raftAddr }, timeoutMs);
+    const target = this.c.raft.status().commit;
+    while (Date.now() < deadline) {
+      const s = this.c.raft.status();
+      if (s.role !== 'leader')
+        throw new RaftError('NOT_LEADER', 'leadership lost while adding a node', s.leader);
+      if ((s.progress?.[id]?.match ?? 0) >= target) {
+        await this.changeConfig({ type: 'promote', node: id }, Math.max(1, deadline - Date.now()));
+        this.c.logger.info({ node: id, address: raftAddr }, 'node joined as a voter');
+        return;
+      }
+      await sleep(leaderPollMs);
+    }
+    throw new RaftError(
+      'PROPOSAL_DROPPED',
+      `node ${id} was added as a replica but did not catch up within ${timeoutMs} ms; join again to promote it`,
+    );
+  }
+
+  private async changeConfig(change: ConfChange, timeoutMs: number): Promise<void> {
+    this.c.logger.info({ change }, 'proposing membership change');
+    await this.c.driver.proposeConfChange(change, timeoutMs);
+  }
+}
+
+function asResult(r: unknown): ApplyResult {
+  return typeof r === 'boolean' ? r : null;
+}

@@ -1,0 +1,78 @@
+// Takes snapshots of the management database: automatically every `threshold` applied entries
+// and on demand; keeps `trailing` log entries behind each so slow followers catch up from the
+// log rather than a whole snapshot.
+import type { Logger } from 'pino';
+import type { SnapshotInfo } from '../api/backend.ts';
+import type { RaftNode } from '../raft/index.ts';
+import type { ManagementState } from '../state/index.ts';
+import type { DurableRaftStorage } from '../storage/index.ts';
+
+export interface SnapshotterComponents {
+  readonly raft: RaftNode;
+  readonly state: ManagementState;
+  readonly storage: DurableRaftStorage;
+  readonly logger: Logger;
+  readonly threshold: number;
+  readonly trailing: number;
+}
+
+export class Snapshotter {
+  private readonly c: SnapshotterComponents;
+  private running: Promise<SnapshotInfo> | null = null;
+  private scheduled = false;
+
+  constructor(c: SnapshotterComponents) {
+    this.c = c;
+  }
+
+  /** Called after each apply; the snapshot itself runs after the driver's advance(). */
+  afterApply(): void {
+    if (this.scheduled || this.running !== null) return;
+    const since = this.c.state.lastApplied - this.c.raft.status().snapshotIndex;
+    if (since < this.c.threshold) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.snapshotNow().catch((err: unknown) =>
+        this.c.logger.error({ err }, 'automatic snapshot failed'),
+      );
+    });
+  }
+
+  snapshotNow(): Promise<SnapshotInfo> {
+    this.running ??= this.take().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async take(): Promise<SnapshotInfo> {
+    const { raft, state } = this.c;
+    const s = raft.status();
+    // The core's applied index and the state's content must describe the same moment.
+    if (state.lastApplied !== s.applied)
+      throw new Error(`state at ${state.lastApplied} but raft applied ${s.applied}; retry`);
+    if (s.applied === 0) throw new Error('nothing to snapshot yet');
+    if (s.applied === s.snapshotIndex) return this.newestOnDisk(s.applied);
+    const snap = raft.createSnapshot(s.applied, state.snapshot());
+    await this.c.storage.saveSnapshot(snap);
+    const path = (await this.newestOnDisk(snap.meta.index)).path;
+    const compactTo = Math.max(0, snap.meta.index - this.c.trailing);
+    if (compactTo > 0) {
+      raft.compact(compactTo);
+      await this.c.storage.compact(compactTo);
+    }
+    this.c.logger.info(
+      { index: snap.meta.index, term: snap.meta.term, path, compactedTo: compactTo },
+      'snapshot taken',
+    );
+    return { index: snap.meta.index, term: snap.meta.term, path };
+  }
+
+  /** Nothing applied since the last snapshot (taken here or installed from the leader). */
+  private async newestOnDisk(index: number): Promise<SnapshotInfo> {
+    const newest = (await this.c.storage.listSnapshots())[0];
+    if (newest?.index !== index) throw new Error(`snapshot at ${index} is not on disk`);
+    return newest;
+  }
+}
