@@ -50,12 +50,11 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
     this.watch = c.watch;
   }
 
-  propose(command: Command, timeoutMs: number): Promise<ApplyResult> {
+  async propose(command: Command, timeoutMs: number): Promise<ApplyResult> {
     const bytes = encodeCommand(command);
-    return this.onLeader(timeoutMs, (left) => this.c.driver.propose(bytes, left).then(asResult), {
-      op: 'propose',
-      command: bytes,
-    });
+    const local = (left: number): Promise<ForwardResult> =>
+      this.c.driver.propose(bytes, left).then((r) => this.answer(asResult(r)));
+    return (await this.onLeader(timeoutMs, local, { op: 'propose', command: bytes })).result;
   }
 
   async readBarrier(timeoutMs: number): Promise<void> {
@@ -99,19 +98,15 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
   }
 
   async join(id: string, raftAddr: string, timeoutMs: number): Promise<void> {
-    await this.onLeader(timeoutMs, (left) => this.joinAsLeader(id, raftAddr, left), {
-      op: 'join',
-      node: id,
-      address: raftAddr,
-    });
+    const local = (left: number): Promise<ForwardResult> =>
+      this.joinAsLeader(id, raftAddr, left).then(() => this.answer(null));
+    await this.onLeader(timeoutMs, local, { op: 'join', node: id, address: raftAddr });
   }
 
   async removePeer(id: string, timeoutMs: number): Promise<void> {
-    await this.onLeader(
-      timeoutMs,
-      (left) => this.changeConfig({ type: 'remove', node: id }, left),
-      { op: 'remove', node: id },
-    );
+    const local = (left: number): Promise<ForwardResult> =>
+      this.changeConfig({ type: 'remove', node: id }, left).then(() => this.answer(null));
+    await this.onLeader(timeoutMs, local, { op: 'remove', node: id });
   }
 
   triggerSnapshot(): Promise<SnapshotInfo> {
@@ -132,30 +127,53 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
     switch (req.op) {
       case 'propose':
         decodeCommand(req.command); // validate before it enters the log
-        return this.c.driver.propose(req.command, timeoutMs).then(asResult);
+        return this.c.driver.propose(req.command, timeoutMs).then((r) => this.answer(asResult(r)));
       case 'join':
-        return this.joinAsLeader(req.node, req.address, timeoutMs).then(() => null);
+        return this.joinAsLeader(req.node, req.address, timeoutMs).then(() => this.answer(null));
       case 'remove':
-        return this.changeConfig({ type: 'remove', node: req.node }, timeoutMs).then(() => null);
+        return this.changeConfig({ type: 'remove', node: req.node }, timeoutMs).then(() =>
+          this.answer(null),
+        );
     }
+  }
+
+  private answer(result: boolean | null): ForwardResult {
+    return { result, index: this.c.state.lastApplied };
+  }
+
+  /**
+   * A forwarded request is answered once this replica has applied what the leader had, so a
+   * client that writes through this node and then reads it with ?stale sees its own write.
+   */
+  private async forward(
+    leader: string,
+    req: ForwardRequest,
+    deadline: number,
+  ): Promise<ForwardResult> {
+    const r = await this.c.forwarder.request(leader, req, Math.max(1, deadline - Date.now()));
+    const left = deadline - Date.now();
+    if (left > 0) {
+      await this.c.watch.wait(r.index - 1, () => this.c.state.lastApplied, left).catch(() => false);
+    }
+    return r;
   }
 
   /**
    * Runs `local` on the leader, or forwards `req` to it. While no leader is known (an election),
    * waits for one until the deadline; only definite rejections are retried, never unknowns.
    */
-  private async onLeader<T>(
+  private async onLeader(
     timeoutMs: number,
-    local: (leftMs: number) => Promise<T>,
+    local: (leftMs: number) => Promise<ForwardResult>,
     req: ForwardRequest,
-  ): Promise<T | ForwardResult> {
+  ): Promise<ForwardResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = this.c.raft.status();
       const left = Math.max(1, deadline - Date.now());
       try {
         if (s.role === 'leader') return await local(left);
-        if (s.leader !== null) return await this.c.forwarder.request(s.leader, req, left);
+        if (s.leader !== null) return await this.forward(s.leader, req, deadline);
         throw new RaftError('NOT_LEADER', 'No cluster leader', null);
       } catch (err) {
         const retry =

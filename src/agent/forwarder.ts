@@ -9,7 +9,11 @@ export type ForwardRequest =
   | { readonly op: 'join'; readonly node: string; readonly address: string }
   | { readonly op: 'remove'; readonly node: string };
 
-export type ForwardResult = boolean | null;
+export interface ForwardResult {
+  readonly result: boolean | null;
+  /** The leader's applied index when it answered: the follower waits for it before replying. */
+  readonly index: number;
+}
 
 /** What serves forwarded requests on the leader. */
 export interface ForwardHandler {
@@ -102,7 +106,12 @@ export class Forwarder {
   private onResponse(id: number, o: Record<string, unknown>): void {
     if (o['ok'] === true) {
       const r = o['result'];
-      this.settle(id, typeof r === 'boolean' ? r : null, null);
+      const index = o['index'];
+      const result = {
+        result: typeof r === 'boolean' ? r : null,
+        index: typeof index === 'number' ? index : 0,
+      };
+      this.settle(id, result, null);
       return;
     }
     const code = codes.find((c) => c === o['code']) ?? 'PROPOSAL_DROPPED';
@@ -118,12 +127,8 @@ export class Forwarder {
     try {
       if (req === null || this.handler === null)
         throw new RaftError('PROPOSAL_DROPPED', 'malformed forwarded request');
-      reply = {
-        k: 'res',
-        id,
-        ok: true,
-        result: await this.handler.handleForwarded(req, timeoutMs),
-      };
+      const r = await this.handler.handleForwarded(req, timeoutMs);
+      reply = { k: 'res', id, ok: true, result: r.result, index: r.index };
     } catch (err) {
       const e = err instanceof RaftError ? err : new RaftError('PROPOSAL_DROPPED', String(err));
       reply = { k: 'res', id, ok: false, code: e.code, message: e.message, leader: e.leader };
@@ -131,13 +136,13 @@ export class Forwarder {
     this.sender?.sendApp(from, packr.pack(reply));
   }
 
-  private settle(id: number, result: ForwardResult, err: Error | null): void {
+  private settle(id: number, result: ForwardResult | null, err: Error | null): void {
     const p = this.pending.get(id);
     if (p === undefined) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
-    if (err === null) p.resolve(result);
-    else p.reject(err);
+    if (err === null && result !== null) p.resolve(result);
+    else p.reject(err ?? new Error('forwarded request settled without a result'));
   }
 
   close(): void {
