@@ -112,6 +112,13 @@ async function startWithStorage(
       transport,
       stateMachine: {
         apply: (e: Entry) => {
+          if (e.type === 'conf') {
+            const { voters, learners } = e.config;
+            logger.info(
+              { index: e.index, change: e.change, voters, learners },
+              'membership changed',
+            );
+          }
           const r = state.apply(e);
           snapshotter.afterApply();
           return r;

@@ -181,10 +181,8 @@ export class RaftDriver {
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState !== null) {
       const s = this.c.raft.status();
-      this.c.logger.info(
-        { term: s.term, role: rd.softState.role, leader: rd.softState.leader },
-        'raft state changed',
-      );
+      const { role, leader } = rd.softState;
+      this.c.logger.info({ term: s.term, role, leader }, describeRole(role, leader, s.id));
     }
     await this.c.storage.persist(rd);
     if (rd.messages.length > 0) this.c.transport.send(rd.messages);
@@ -245,6 +243,13 @@ export class RaftDriver {
     if (err === null) r.resolve(r.index);
     else r.reject(err);
   }
+}
+
+function describeRole(role: string, leader: string | null, self: string): string {
+  if (role === 'leader') return `${self} elected leader`;
+  if (role === 'follower')
+    return leader === null ? 'no leader known' : `following leader ${leader}`;
+  return role === 'candidate' ? 'election started' : 'pre-vote started';
 }
 
 function overloaded(): RaftError {
