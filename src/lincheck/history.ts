@@ -34,7 +34,7 @@ export interface HistoryEventInput {
 export type PositionUnit = 'line' | 'event';
 
 export class HistoryError extends Error {
-  readonly code: 'MALFORMED_HISTORY' = 'MALFORMED_HISTORY';
+  readonly code = 'MALFORMED_HISTORY' as const;
   /** 1-based line (or event number, for histories given as arrays). */
   readonly line: number;
   readonly field: string;
@@ -79,7 +79,8 @@ function readInteger(obj: Record<string, unknown>, field: string, fail: Fail): n
 
 function readPair(x: unknown, fail: Fail): [string, string] {
   if (Array.isArray(x) && x.length === 2) {
-    const [expected, next]: unknown[] = x;
+    const expected: unknown = x[0];
+    const next: unknown = x[1];
     if (typeof expected === 'string' && typeof next === 'string') return [expected, next];
   }
   return fail('value', `a cas value must be [expected, new] (two strings), ${describe(x)}`);
@@ -91,7 +92,10 @@ function readValue(f: OpName, type: EventType, x: unknown, fail: Fail): HistoryE
   switch (f) {
     case 'read':
       if (x === null || (!invoke && typeof x === 'string')) return x;
-      return fail('value', `${invoke ? 'a read invoke must have null' : 'must be a string or null'}, ${describe(x)}`);
+      return fail(
+        'value',
+        `${invoke ? 'a read invoke must have null' : 'must be a string or null'}, ${describe(x)}`,
+      );
     case 'write':
       if (typeof x === 'string' || (!invoke && x === null)) return x;
       return fail('value', `a write must carry the written string, ${describe(x)}`);
@@ -108,7 +112,8 @@ function readEvent(raw: unknown, fail: Fail): HistoryEvent {
   if (!isRecord(raw)) return fail('(event)', `must be a JSON object, ${describe(raw)}`);
   const process = readInteger(raw, 'process', fail);
   const { type, f, key } = raw;
-  if (!isEventType(type)) return fail('type', `must be one of ${EVENT_TYPES.join('|')}, ${describe(type)}`);
+  if (!isEventType(type))
+    return fail('type', `must be one of ${EVENT_TYPES.join('|')}, ${describe(type)}`);
   if (!isOpName(f)) return fail('f', `must be one of ${OP_NAMES.join('|')}, ${describe(f)}`);
   if (typeof key !== 'string') return fail('key', `must be a string, ${describe(key)}`);
   const value = readValue(f, type, raw['value'], fail);
@@ -134,7 +139,10 @@ class SequenceRules {
     const open = this.pending.get(event.process);
     if (event.type === 'invoke') {
       if (open !== undefined) {
-        fail('type', `process ${event.process} invoked ${event.f} while its ${open.f} is still pending`);
+        fail(
+          'type',
+          `process ${event.process} invoked ${event.f} while its ${open.f} is still pending`,
+        );
       }
       this.pending.set(event.process, event);
       return;
@@ -147,13 +155,20 @@ class SequenceRules {
   }
 
   private checkCompletion(open: HistoryEvent, event: HistoryEvent, fail: Fail): void {
-    if (event.f !== open.f) fail('f', `completion is ${event.f} but the pending invoke is ${open.f}`);
+    if (event.f !== open.f)
+      fail('f', `completion is ${event.f} but the pending invoke is ${open.f}`);
     if (event.key !== open.key) {
-      fail('key', `completion key ${JSON.stringify(event.key)} differs from the invoke's ${JSON.stringify(open.key)}`);
+      fail(
+        'key',
+        `completion key ${JSON.stringify(event.key)} differs from the invoke's ${JSON.stringify(open.key)}`,
+      );
     }
     const echoes = open.f === 'write' || open.f === 'cas';
     if (echoes && event.value !== null && !sameValue(event.value, open.value)) {
-      fail('value', `completion value ${JSON.stringify(event.value)} differs from the invoke's ${JSON.stringify(open.value)}`);
+      fail(
+        'value',
+        `completion value ${JSON.stringify(event.value)} differs from the invoke's ${JSON.stringify(open.value)}`,
+      );
     }
   }
 }

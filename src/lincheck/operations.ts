@@ -22,7 +22,15 @@ export function pairOperations(events: readonly HistoryEvent[]): Operation[] {
   events.forEach((event, index) => {
     if (event.type === 'invoke') {
       const { process, f, key } = event;
-      const op: Draft = { process, f, key, invoke: event, callIndex: index, completion: undefined, returnIndex: undefined };
+      const op: Draft = {
+        process,
+        f,
+        key,
+        invoke: event,
+        callIndex: index,
+        completion: undefined,
+        returnIndex: undefined,
+      };
       open.set(process, op);
       ops.push(op);
       return;
