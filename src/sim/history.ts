@@ -4,7 +4,8 @@
 //   read:   invoke value null; ok value = the string read, or null for a missing key
 //   cas:    value [expected, new]; ok = swapped; fail = executed but did not swap
 //   delete: value null
-// 'fail' means the operation certainly had no effect; 'info' means it may or may not have
+// 'fail' means the operation certainly had no effect (for cas: it ran and did not swap; a cas
+// that never ran is retracted from the history instead); 'info' means it may or may not have
 // happened (proposal accepted, no answer before a timeout or a crash). A process whose op ended
 // in 'info' never issues again (the client continues as a fresh process).
 
@@ -27,6 +28,7 @@ interface Open {
   readonly key: string;
   readonly value: OpValue;
   readonly opId: string;
+  readonly event: HistoryEvent;
 }
 
 export class History {
@@ -43,21 +45,47 @@ export class History {
     return this.open.size;
   }
 
-  invoke(process: number, f: OpFunction, key: string, value: OpValue, opId: string, time: number): void {
+  invoke(
+    process: number,
+    f: OpFunction,
+    key: string,
+    value: OpValue,
+    opId: string,
+    time: number,
+  ): void {
     if (this.open.has(process)) {
       throw new Error(`history: process ${process} invoked ${f} with an op still open`);
     }
-    this.open.set(process, { f, key, value, opId });
-    this.log.push({ process, type: 'invoke', f, key, value, time });
+    const event: HistoryEvent = { process, type: 'invoke', f, key, value, time };
+    this.open.set(process, { f, key, value, opId, event });
+    this.log.push(event);
   }
 
   /** Completes the open op of `process`; `value` defaults to the invoke's value. */
-  complete(process: number, type: Exclude<EventType, 'invoke'>, time: number, value?: OpValue): void {
+  complete(
+    process: number,
+    type: Exclude<EventType, 'invoke'>,
+    time: number,
+    value?: OpValue,
+  ): void {
     const op = this.open.get(process);
     if (op === undefined) throw new Error(`history: process ${process} completed with no open op`);
     this.open.delete(process);
     if (type === 'ok' && op.f !== 'read') this.acked.set(op.opId, process);
     this.log.push({ process, type, f: op.f, key: op.key, value: value ?? op.value, time });
+  }
+
+  /**
+   * Removes the open op of `process` as if it had never been invoked. For a cas that was never
+   * submitted (node down, proposal rejected): the checker reads a failed cas as "executed and
+   * found a mismatch", which an op that never ran did not observe.
+   */
+  retract(process: number): void {
+    const op = this.open.get(process);
+    if (op === undefined) throw new Error(`history: process ${process} retracted with no open op`);
+    this.open.delete(process);
+    const at = this.log.lastIndexOf(op.event);
+    if (at >= 0) this.log.splice(at, 1);
   }
 
   isOpen(process: number): boolean {

@@ -22,7 +22,9 @@ export class InvariantViolation extends Error {
   readonly description: string;
 
   constructor(where: Where, description: string) {
-    super(`invariant violated (seed ${where.seed}, step ${where.step}, t=${where.time}ms): ${description}`);
+    super(
+      `invariant violated (seed ${where.seed}, step ${where.step}, t=${where.time}ms): ${description}`,
+    );
     this.name = 'InvariantViolation';
     this.seed = where.seed;
     this.step = where.step;
@@ -57,6 +59,8 @@ export class InvariantChecker {
   /** committed[i] = term of the entry committed at index i (sparse below snapshots). */
   private readonly committed: number[] = [];
   private maxCommitted = 0;
+  /** commitTerm[i] = lowest term of a node seen committing index i (at least the leader's). */
+  private readonly commitTerm: number[] = [];
   private readonly applied: (Applied | undefined)[] = [];
   /** KV state digest after applying index i. */
   private readonly stateAt: (string | undefined)[] = [];
@@ -124,22 +128,57 @@ export class InvariantChecker {
     }
   }
 
-  /** A node durably stored `entries` (its log after the append is `log`). */
-  onPersistEntries(node: NodeId, entries: readonly Entry[], log: LogView): void {
+  /**
+   * A node durably stored `entries`, truncating its log from the first one. `before` holds the
+   * terms its log had from that index on (as far as the highest known commit) before the
+   * append; `log` is its log after.
+   *
+   * A node may legitimately store a different entry at a committed index: a deposed leader
+   * appends in its old term, and its followers (that were not part of the commit quorum) accept
+   * that. But no leader of the term the entry was committed in, or of a later one, lacks it; and
+   * a node that knows the index is committed never gives it up.
+   */
+  onPersistEntries(
+    node: NodeId,
+    entries: readonly Entry[],
+    before: readonly (number | undefined)[],
+    log: LogView,
+  ): void {
     this.checks++;
-    let prevTerm = -1;
     const first = entries[0];
-    if (first !== undefined) prevTerm = log.termAt(first.index - 1) ?? -1;
+    if (first === undefined) return;
+    const commit = this.nodeCommit.get(node) ?? 0;
+    let prevTerm = log.termAt(first.index - 1) ?? -1;
     for (const e of entries) {
       const want = this.committed[e.index];
       if (want !== undefined && want !== e.term) {
-        this.fail(
-          `committed entry lost: ${node} stored term ${e.term} at index ${e.index}, ` +
-            `where term ${want} was committed`,
-        );
+        const had = before[e.index - first.index];
+        const inTerm = this.commitTerm[e.index] ?? Infinity;
+        if (e.term >= inTerm) {
+          this.fail(
+            `committed entry lost: ${node} stored term ${e.term} at index ${e.index}, where term ` +
+              `${want} was committed in term ${inTerm} (a leader of term ${e.term} lacked it)`,
+          );
+        }
+        if (had === want && e.index <= commit) {
+          this.fail(
+            `committed entry lost: ${node} replaced committed entry ${e.index} (term ${want}, ` +
+              `its commit is ${commit}) with term ${e.term}`,
+          );
+        }
       }
       this.checkLogMatching(node, e, prevTerm);
       prevTerm = e.term;
+    }
+    // Entries after the batch were truncated away.
+    for (let k = entries.length; k < before.length; k++) {
+      const index = first.index + k;
+      const had = before[k];
+      if (had !== undefined && had === this.committed[index] && index <= commit) {
+        this.fail(
+          `committed entry lost: ${node} truncated entry ${index} below its commit ${commit}`,
+        );
+      }
     }
   }
 
@@ -191,8 +230,8 @@ export class InvariantChecker {
     this.nodeHard.set(node, { term, vote });
   }
 
-  /** A live node's commit index is `commit`; `log` is its durable log. */
-  onCommit(node: NodeId, commit: number, log: LogView): void {
+  /** A live node in `term` has commit index `commit`; `log` is its durable log. */
+  onCommit(node: NodeId, commit: number, term: number, log: LogView): void {
     this.checks++;
     const prev = this.nodeCommit.get(node) ?? 0;
     if (commit < prev) this.fail(`commit index of ${node} went back from ${prev} to ${commit}`);
@@ -203,6 +242,8 @@ export class InvariantChecker {
     for (let i = Math.max(prev + 1, log.snapshotIndex); i <= commit; i++) {
       const t = log.termAt(i);
       if (t === undefined) continue;
+      const inTerm = this.commitTerm[i];
+      if (inTerm === undefined || term < inTerm) this.commitTerm[i] = term;
       const want = this.committed[i];
       if (want === undefined) {
         this.committed[i] = t;
@@ -218,8 +259,8 @@ export class InvariantChecker {
   }
 
   /** A node (re)started: its volatile commit/applied tracking restarts from its disk. */
-  onRestart(node: NodeId, applied: number): void {
-    this.nodeCommit.delete(node);
+  onRestart(node: NodeId, applied: number, commit: number): void {
+    this.nodeCommit.set(node, commit);
     this.nodeApplied.set(node, applied);
     this.leaderTerm.delete(node);
   }
@@ -258,7 +299,8 @@ export class InvariantChecker {
   onRestoreSnapshot(node: NodeId, meta: SnapshotMeta, stateDigest: string): void {
     this.checks++;
     const last = this.nodeApplied.get(node) ?? 0;
-    if (meta.index < last) this.fail(`${node} restored snapshot ${meta.index} below applied ${last}`);
+    if (meta.index < last)
+      this.fail(`${node} restored snapshot ${meta.index} below applied ${last}`);
     this.nodeApplied.set(node, meta.index);
     this.checkState(node, meta.index, stateDigest);
   }

@@ -59,7 +59,14 @@ export class Network<M extends Addressed> {
   private readonly cutLinks = new Set<string>();
   private readonly rng: Prng;
   private opts: NetworkOptions;
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, duplicated: 0, lost: 0, cut: 0, overflow: 0 };
+  readonly stats: NetworkStats = {
+    sent: 0,
+    delivered: 0,
+    duplicated: 0,
+    lost: 0,
+    cut: 0,
+    overflow: 0,
+  };
 
   constructor(rng: Prng, options: Partial<NetworkOptions> = {}) {
     this.rng = rng;
@@ -185,7 +192,8 @@ export class Network<M extends Addressed> {
 function validate(o: NetworkOptions): void {
   const ints: (keyof NetworkOptions)[] = ['minDelay', 'maxDelay', 'slowDelay', 'maxInFlight'];
   for (const k of ints) {
-    if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`network ${k}: bad value ${o[k]}`);
+    if (!Number.isInteger(o[k]) || o[k] < 0)
+      throw new RangeError(`network ${k}: bad value ${o[k]}`);
   }
   if (o.maxDelay < o.minDelay) throw new RangeError('network maxDelay: below minDelay');
   const probs: (keyof NetworkOptions)[] = ['lossRate', 'dupRate', 'slowRate'];
