@@ -36,7 +36,16 @@ const maxPendingRequests = 16_384;
 const maxBlockingQueries = 4_096;
 const transferWaitMs = 3_000;
 
-export async function startAgent(opts: AgentOptions, logger: Logger): Promise<AgentHandle> {
+export interface AgentHooks {
+  /** DATA_DIR is verified to belong to this node and no other agent runs on it. */
+  readonly onDataDirOwned?: () => void;
+}
+
+export async function startAgent(
+  opts: AgentOptions,
+  logger: Logger,
+  hooks: AgentHooks = {},
+): Promise<AgentHandle> {
   const owner = readAgentFile(opts.dataDir);
   if (owner !== null && owner.pid !== process.pid) {
     throw Object.assign(
@@ -47,6 +56,7 @@ export async function startAgent(opts: AgentOptions, logger: Logger): Promise<Ag
     );
   }
   const storage = await openLmdbStorage({ dataDir: opts.dataDir, nodeId: opts.nodeId, logger });
+  hooks.onDataDirOwned?.();
   try {
     return await startWithStorage(opts, logger, storage);
   } catch (err) {
@@ -123,7 +133,13 @@ async function startWithStorage(
           snapshotter.afterApply();
           return r;
         },
-        restore: (s) => state.restore(s),
+        restore: (s) => {
+          logger.info(
+            { index: s.meta.index, term: s.meta.term },
+            'installed a snapshot from the leader',
+          );
+          state.restore(s);
+        },
       },
       logger,
     },

@@ -199,7 +199,7 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
         throw new RaftError('NOT_LEADER', 'leadership lost while adding a node', s.leader);
       if ((s.progress?.[id]?.match ?? 0) >= target) {
         await this.changeConfig({ type: 'promote', node: id }, Math.max(1, deadline - Date.now()));
-        this.c.logger.info({ node: id, address: raftAddr }, 'node joined as a voter');
+        this.c.logger.info({ joined: id, address: raftAddr }, `${id} joined as a voter`);
         return;
       }
       await sleep(leaderPollMs);

@@ -12,13 +12,14 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
   const flush = (): void => log.flush();
   let agent;
   try {
-    agent = await startAgent(opts, logger);
+    agent = await startAgent(opts, logger, { onDataDirOwned: () => log.attachFile() });
   } catch (err) {
     const e = err as Error & { code?: string };
     logger.error({ err }, 'agent failed to start');
     flush();
     console.error(`sappers: ${e.message}`);
-    return e.code === 'DATA_DIR_NODE_MISMATCH' || e.code === 'EADDRINUSE' ? 2 : 1;
+    const usage = ['DATA_DIR_NODE_MISMATCH', 'DATA_DIR_IN_USE', 'EADDRINUSE'];
+    return e.code !== undefined && usage.includes(e.code) ? 2 : 1;
   }
   const started = agent;
   return new Promise<number>((resolve) => {

@@ -184,6 +184,7 @@ export class RaftDriver {
       const { role, leader } = rd.softState;
       this.c.logger.info({ term: s.term, role, leader }, describeRole(role, leader, s.id));
     }
+    if (rd.softState !== null) this.abandonUnconfirmedReads();
     await this.c.storage.persist(rd);
     if (rd.messages.length > 0) this.c.transport.send(rd.messages);
     if (rd.snapshot !== null) {
@@ -221,6 +222,23 @@ export class RaftDriver {
         new RaftError('PROPOSAL_DROPPED', 'proposal overwritten by a new leader'),
       );
     else this.settleProposal(p, null, result);
+  }
+
+  /**
+   * A leader change can lose a read-index request or its answer (a refusal sent in the old
+   * term is dropped by nodes already in the new one). Reads not yet confirmed are failed with
+   * NOT_LEADER so callers retry with the new leader at once; retrying a read is always safe.
+   */
+  private abandonUnconfirmedReads(): void {
+    const leader = this.c.raft.status().leader;
+    for (const [ctx, r] of this.reads) {
+      if (r.index !== 0) continue;
+      this.reads.delete(ctx);
+      this.settleRead(
+        r,
+        new RaftError('NOT_LEADER', 'leader changed before the read was confirmed', leader),
+      );
+    }
   }
 
   private releaseReads(): void {

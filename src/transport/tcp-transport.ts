@@ -107,7 +107,7 @@ class Transport implements TcpTransport {
     this.#o = o;
     this.#t = t;
     this.#c = c;
-    this.#log = c.logger.child({ component: 'transport', node: o.id });
+    this.#log = c.logger.child({ component: 'transport' });
   }
 
   start(): Promise<HostPort> {
