@@ -116,7 +116,9 @@ describe('e2e: the seed commands', { timeout: 120_000 }, () => {
       const joined = cluster
         .get('node1')
         .logLines()
-        .filter((l) => l['msg'] === 'node joined as a voter')
+        .filter(
+          (l) => typeof l['joined'] === 'string' && /joined as a voter/.test(String(l['msg'])),
+        )
         .map((l) => l['address']);
       for (const id of ['node2', 'node3']) {
         assert.ok(joined.includes(cluster.get(id).raftAddr), `node1 logs ${id} joining`);
