@@ -45,6 +45,15 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     loggerInstance: options.logger,
     bodyLimit: DEFAULT_BODY_LIMIT,
     frameworkErrors: frameworkError,
+    // Two INFO lines per request cost ~10% of the write path; requests are logged at DEBUG.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.debug(
+      { method: req.method, url: req.url, statusCode: reply.statusCode, ms: reply.elapsedTime },
+      'request completed',
+    );
+    done();
   });
   installErrorHandlers(app);
   // Held blocking queries would keep close() waiting for minutes; answer them now instead.

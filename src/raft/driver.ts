@@ -7,7 +7,7 @@ import { RaftError } from './errors.ts';
 import type { Message } from './messages.ts';
 import type { RaftNode } from './raft.ts';
 import type { Ready } from './ready.ts';
-import type { ConfChange, Entry, Snapshot } from './types.ts';
+import type { ConfChange, Entry, HardState, Snapshot } from './types.ts';
 
 export interface DriverStorage {
   /** Make the Ready's snapshot, entries and hard state durable (resolve only after fsync). */
@@ -65,6 +65,8 @@ export class RaftDriver {
   private readSeq = 0;
   private appliedIndex = 0;
   private stopped: Error | null = null;
+  /** The last hard state handed to storage (to tell a commit-only change). */
+  private lastHard: HardState | null = null;
 
   constructor(components: DriverComponents, options: DriverOptions) {
     this.c = components;
@@ -185,7 +187,7 @@ export class RaftDriver {
       this.c.logger.info({ term: s.term, role, leader }, describeRole(role, leader, s.id));
     }
     if (rd.softState !== null) this.abandonUnconfirmedReads();
-    await this.c.storage.persist(rd);
+    await this.persist(rd);
     if (rd.messages.length > 0) this.c.transport.send(rd.messages);
     if (rd.snapshot !== null) {
       this.c.stateMachine.restore(rd.snapshot);
@@ -207,6 +209,35 @@ export class RaftDriver {
     }
     this.releaseReads();
     this.c.raft.advance();
+  }
+
+  /**
+   * Entries, snapshots, term and vote must be on disk before anything is sent or applied. A
+   * change of the commit index alone need not be (Raft recomputes it after a restart), so it
+   * is written without waiting for the flush, as etcd's MustSync rule does; the storage keeps
+   * writes in call order, and a failed write stops the node.
+   */
+  private async persist(rd: Ready): Promise<void> {
+    const hs = rd.hardState;
+    const prev = this.lastHard;
+    const mustSync =
+      rd.entries.length > 0 ||
+      rd.snapshot !== null ||
+      (hs !== null && (prev === null || hs.term !== prev.term || hs.vote !== prev.vote));
+    if (hs !== null) this.lastHard = hs;
+    if (mustSync) {
+      await this.c.storage.persist(rd);
+    } else if (hs !== null) {
+      this.c.storage.persist(rd).catch((err: unknown) => this.fail(err));
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.c.logger.fatal({ err }, 'raft storage write failed; stopping the node');
+    this.stop();
+    setImmediate(() => {
+      throw err;
+    });
   }
 
   private applyEntry(e: Entry): void {

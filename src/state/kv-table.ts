@@ -1,6 +1,7 @@
 // The key-value table with Consul's semantics: every entry remembers the Raft index that created
-// and last modified it; check-and-set compares against ModifyIndex. Keys are kept sorted so
-// prefix queries (recurse, keys) are a binary search plus a scan.
+// and last modified it; check-and-set compares against ModifyIndex. Prefix queries (recurse,
+// keys) need key order: the sorted key list is rebuilt lazily on the first query after a
+// change, so writes stay O(1) (inserting into a sorted array was O(n) per new key).
 export interface KvEntry {
   readonly key: string;
   readonly value: Uint8Array;
@@ -12,7 +13,7 @@ export interface KvEntry {
 
 export class KvTable {
   private readonly entries = new Map<string, KvEntry>();
-  private sortedKeys: string[] = [];
+  private sortedCache: string[] | null = [];
   /** Highest Raft index that changed this table (including deletes). */
   index = 0;
 
@@ -27,8 +28,9 @@ export class KvTable {
   /** Entries whose key starts with `prefix`, in key order. */
   list(prefix: string): KvEntry[] {
     const out: KvEntry[] = [];
-    for (let i = lowerBound(this.sortedKeys, prefix); i < this.sortedKeys.length; i++) {
-      const k = this.sortedKeys[i];
+    const keys = this.sortedKeys();
+    for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
+      const k = keys[i];
       if (k === undefined || !k.startsWith(prefix)) break;
       const e = this.entries.get(k);
       if (e !== undefined) out.push(e);
@@ -40,7 +42,7 @@ export class KvTable {
   set(key: string, value: Uint8Array, flags: number, cas: number | null, index: number): boolean {
     const prev = this.entries.get(key);
     if (cas !== null && (prev?.modifyIndex ?? 0) !== cas) return false;
-    if (prev === undefined) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key);
+    if (prev === undefined) this.sortedCache = null;
     this.entries.set(key, {
       key,
       value,
@@ -59,7 +61,7 @@ export class KvTable {
     if (prev === undefined) return true;
     if (cas !== null && prev.modifyIndex !== cas) return false;
     this.entries.delete(key);
-    this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 1);
+    this.sortedCache = null;
     this.index = index;
     return true;
   }
@@ -68,9 +70,14 @@ export class KvTable {
     const doomed = this.list(prefix);
     if (doomed.length === 0) return true;
     for (const e of doomed) this.entries.delete(e.key);
-    this.sortedKeys = this.sortedKeys.filter((k) => !k.startsWith(prefix));
+    this.sortedCache = null;
     this.index = index;
     return true;
+  }
+
+  private sortedKeys(): string[] {
+    this.sortedCache ??= [...this.entries.keys()].sort(compare);
+    return this.sortedCache;
   }
 
   all(): KvEntry[] {
@@ -80,7 +87,7 @@ export class KvTable {
   load(entries: readonly KvEntry[], index: number): void {
     this.entries.clear();
     for (const e of entries) this.entries.set(e.key, e);
-    this.sortedKeys = [...this.entries.keys()].sort(compare);
+    this.sortedCache = null;
     this.index = index;
   }
 }
