@@ -1,0 +1,71 @@
+// Push/pull anti-entropy: our whole member table as one message, and memberlist's check that
+// every node in both tables speaks protocol versions the whole (merged) cluster understands.
+import { NodeState, type PushNodeState, type PushPull } from '../messages.ts';
+import type { CoreContext } from './context.ts';
+import type { NodeEntry } from './node-table.ts';
+
+export function localState(ctx: CoreContext, join: boolean): PushPull {
+  const nodes: PushNodeState[] = ctx.table.all().map((n) => ({
+    Name: n.name,
+    Addr: n.addr,
+    Port: n.port,
+    Meta: n.meta,
+    Incarnation: n.incarnation,
+    State: n.state,
+    Vsn: n.vsn,
+  }));
+  return {
+    header: { Nodes: nodes.length, UserStateLen: 0, Join: join },
+    nodes,
+    userState: new Uint8Array(0),
+  };
+}
+
+interface Range {
+  pmin: number;
+  pmax: number;
+  dmin: number;
+  dmax: number;
+}
+
+function narrow(r: Range, v: readonly number[]): void {
+  r.pmin = Math.max(r.pmin, v[0] ?? 0);
+  r.pmax = Math.min(r.pmax, v[1] ?? 0);
+  r.dmin = Math.max(r.dmin, v[3] ?? 0);
+  r.dmax = Math.min(r.dmax, v[4] ?? 0);
+}
+
+function outside(r: Range, name: string, v: readonly number[]): string | null {
+  const pcur = v[2] ?? 0;
+  const dcur = v[5] ?? 0;
+  if (pcur < r.pmin || pcur > r.pmax) {
+    return `node '${name}' protocol version ${pcur} is incompatible: [${r.pmin}, ${r.pmax}]`;
+  }
+  if (dcur < r.dmin || dcur > r.dmax) {
+    return `node '${name}' delegate protocol version ${dcur} is incompatible: [${r.dmin}, ${r.dmax}]`;
+  }
+  return null;
+}
+
+/**
+ * The narrowest version range every alive node (ours and theirs) understands, then every
+ * node's current versions checked against it. Returns an error text, or null when compatible.
+ */
+export function verifyProtocol(ctx: CoreContext, remote: readonly PushNodeState[]): string | null {
+  const r: Range = { pmin: 0, pmax: 255, dmin: 0, dmax: 255 };
+  for (const n of remote) {
+    if (n.State === NodeState.alive && n.Vsn.length > 0) narrow(r, n.Vsn);
+  }
+  const local: readonly NodeEntry[] = ctx.table.all();
+  for (const n of local) if (n.state === NodeState.alive) narrow(r, n.vsn);
+  for (const n of remote) {
+    const err =
+      n.Vsn.length > 0 ? outside(r, n.Name, n.Vsn) : outside(r, n.Name, [0, 0, 0, 0, 0, 0]);
+    if (err !== null) return err;
+  }
+  for (const n of local) {
+    const err = outside(r, n.name, n.vsn);
+    if (err !== null) return err;
+  }
+  return null;
+}
