@@ -66,3 +66,29 @@ test('list and deletePrefix see exactly the keys under a prefix, in order', () =
     ),
   );
 });
+
+test('a key added or removed after a prefix query shows up in the next query', () => {
+  // The sorted key list is cached between queries: every insert and delete must invalidate it.
+  const t = new KvTable();
+  t.set('a/2', v('x'), 0, null, 1);
+  assert.deepEqual(
+    t.list('a/').map((e) => e.key),
+    ['a/2'],
+  );
+  t.set('a/1', v('y'), 0, null, 2);
+  assert.deepEqual(
+    t.list('a/').map((e) => e.key),
+    ['a/1', 'a/2'],
+  );
+  t.delete('a/2', null, 3);
+  assert.deepEqual(
+    t.list('a/').map((e) => e.key),
+    ['a/1'],
+  );
+  t.set('a/3', v('z'), 0, null, 4);
+  t.deletePrefix('a/1', 5);
+  assert.deepEqual(
+    t.list('a/').map((e) => e.key),
+    ['a/3'],
+  );
+});
