@@ -1,23 +1,61 @@
 // Commands replicated through the Raft log. Encoded with msgpack (no records extension, so any
 // msgpack reader can decode them) and validated on decode: a log entry is data from disk or the
 // wire, and a malformed one must be refused loudly, never half-applied.
+//
+// Every command may carry `at`, milliseconds since the epoch, stamped by the node that proposes
+// it (encodeCommand fills it in). It is the event time the state machine records; apply never
+// reads a clock, so every replica derives the same times from the same log.
 import { Packr } from 'msgpackr';
 
+export const MEMBER_STATUSES = ['alive', 'suspect', 'failed', 'left'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+/** Bounds on member rows: gossip metadata is small, and the table lives in every snapshot. */
+export const MEMBER_TAGS_MAX = 64;
+export const MEMBER_TEXT_BYTES_MAX = 256;
+/** The latest instant a JavaScript Date (and RFC 3339 output) can hold. */
+export const AT_MAX_MS = 8.64e15;
+
+export interface MemberFields {
+  readonly id: string;
+  /** host:port of the node's Raft transport. */
+  readonly raftAddr: string;
+  readonly httpAddr: string;
+  readonly gossipAddr: string;
+  readonly tags: readonly string[];
+  /** Free CPU in thousandths of a core. */
+  readonly cpuFreeMilli: number;
+  readonly memFreeBytes: number;
+  readonly status: MemberStatus;
+}
+
+/** Event time in ms since the epoch; absent in old entries (see the file header). */
+interface Stamped {
+  readonly at?: number;
+}
+
 export type Command =
-  | {
+  | (Stamped & {
       readonly t: 'kv.set';
       readonly key: string;
       readonly value: Uint8Array;
       readonly flags: number;
       /** Consul check-and-set: 0 = only if absent, N = only if ModifyIndex is N. */
       readonly cas: number | null;
-    }
-  | {
+    })
+  | (Stamped & {
       readonly t: 'kv.delete';
       readonly key: string;
       readonly recurse: boolean;
       readonly cas: number | null;
-    };
+    })
+  /** Full replace of the member's row. */
+  | (Stamped & MemberFields & { readonly t: 'member.upsert' })
+  | (Stamped & { readonly t: 'member.remove'; readonly id: string })
+  /** Sets the cluster id once; a different id later is refused (result false). */
+  | (Stamped & { readonly t: 'cluster.init'; readonly clusterId: string });
+
+export type CommandType = Command['t'];
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
@@ -32,8 +70,10 @@ export class CommandError extends Error {
   }
 }
 
-export function encodeCommand(c: Command): Uint8Array {
-  return packr.pack(c);
+/** Validates the command, stamps `at` with the local clock when absent, and encodes it. */
+export function encodeCommand(c: Command, nowMs: () => number = Date.now): Uint8Array {
+  const stamped = c.at === undefined ? { ...c, at: nowMs() } : c;
+  return packr.pack(validateCommand(stamped));
 }
 
 export function decodeCommand(bytes: Uint8Array): Command {
@@ -43,8 +83,20 @@ export function decodeCommand(bytes: Uint8Array): Command {
   } catch (err) {
     throw new CommandError('(entry)', `not msgpack: ${String(err)}`);
   }
-  if (typeof raw !== 'object' || raw === null) throw new CommandError('(entry)', 'not a map');
+  return validateCommand(raw);
+}
+
+/**
+ * Checks every field of a command-shaped value and returns a clean copy (unknown fields
+ * dropped); throws CommandError naming the first bad field. Use it before proposing.
+ */
+export function validateCommand(raw: unknown): Command {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new CommandError('(entry)', 'not a map');
+  }
   const o = raw as Record<string, unknown>;
+  const at = optAt(o);
+  const stamp = at === null ? {} : { at };
   switch (o['t']) {
     case 'kv.set':
       return {
@@ -53,6 +105,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
         value: bytesField(o, 'value'),
         flags: uint(o, 'flags'),
         cas: optUint(o, 'cas'),
+        ...stamp,
       };
     case 'kv.delete':
       return {
@@ -60,16 +113,72 @@ export function decodeCommand(bytes: Uint8Array): Command {
         key: str(o, 'key'),
         recurse: bool(o, 'recurse'),
         cas: optUint(o, 'cas'),
+        ...stamp,
       };
+    case 'member.upsert':
+      return { t: 'member.upsert', ...memberFields(o), ...stamp };
+    case 'member.remove':
+      return { t: 'member.remove', id: text(o, 'id', false), ...stamp };
+    case 'cluster.init':
+      return { t: 'cluster.init', clusterId: text(o, 'clusterId', false), ...stamp };
     default:
       throw new CommandError('t', `unknown command type ${JSON.stringify(o['t'])}`);
   }
+}
+
+function memberFields(o: Record<string, unknown>): MemberFields {
+  return {
+    id: text(o, 'id', false),
+    raftAddr: text(o, 'raftAddr', true),
+    httpAddr: text(o, 'httpAddr', true),
+    gossipAddr: text(o, 'gossipAddr', true),
+    tags: tags(o),
+    cpuFreeMilli: uint(o, 'cpuFreeMilli'),
+    memFreeBytes: uint(o, 'memFreeBytes'),
+    status: status(o),
+  };
 }
 
 function str(o: Record<string, unknown>, f: string): string {
   const v = o[f];
   if (typeof v !== 'string') throw new CommandError(f, 'must be a string');
   return v;
+}
+
+/** A bounded string; `emptyOk` false also refuses "". */
+function text(o: Record<string, unknown>, f: string, emptyOk: boolean): string {
+  const v = str(o, f);
+  if (!emptyOk && v === '') throw new CommandError(f, 'must not be empty');
+  if (Buffer.byteLength(v) > MEMBER_TEXT_BYTES_MAX) {
+    throw new CommandError(f, `must be at most ${MEMBER_TEXT_BYTES_MAX} bytes`);
+  }
+  return v;
+}
+
+function tags(o: Record<string, unknown>): string[] {
+  const v = o['tags'];
+  if (!Array.isArray(v)) throw new CommandError('tags', 'must be an array of strings');
+  if (v.length > MEMBER_TAGS_MAX) {
+    throw new CommandError('tags', `must have at most ${MEMBER_TAGS_MAX} entries`);
+  }
+  return v.map((tag: unknown, i) => {
+    const field = `tags[${i}]`;
+    if (typeof tag !== 'string' || tag === '')
+      throw new CommandError(field, 'must be a non-empty string');
+    if (Buffer.byteLength(tag) > MEMBER_TEXT_BYTES_MAX) {
+      throw new CommandError(field, `must be at most ${MEMBER_TEXT_BYTES_MAX} bytes`);
+    }
+    return tag;
+  });
+}
+
+function status(o: Record<string, unknown>): MemberStatus {
+  const v = o['status'];
+  const found = MEMBER_STATUSES.find((s) => s === v);
+  if (found === undefined) {
+    throw new CommandError('status', `must be one of ${MEMBER_STATUSES.join(', ')}`);
+  }
+  return found;
 }
 
 function bool(o: Record<string, unknown>, f: string): boolean {
@@ -88,6 +197,12 @@ function uint(o: Record<string, unknown>, f: string): number {
 
 function optUint(o: Record<string, unknown>, f: string): number | null {
   return o[f] === null || o[f] === undefined ? null : uint(o, f);
+}
+
+function optAt(o: Record<string, unknown>): number | null {
+  const at = optUint(o, 'at');
+  if (at !== null && at > AT_MAX_MS) throw new CommandError('at', `must be at most ${AT_MAX_MS}`);
+  return at;
 }
 
 function bytesField(o: Record<string, unknown>, f: string): Uint8Array {

@@ -1,27 +1,39 @@
 // The management database: one deterministic state machine fed only by committed Raft entries.
-// Everything else reads it; only apply() and restore() change it.
-import { Packr } from 'msgpackr';
+// Everything else reads it; only apply() and restore() change it. It never reads a clock:
+// event times come from the commands (see commands.ts), so every replica that applies the same
+// entries holds the same tables and the same event chain, hash for hash.
 import type { Entry, Snapshot } from '../raft/index.ts';
-import { decodeCommand, type Command } from './commands.ts';
-import { KvTable, type KvEntry } from './kv-table.ts';
+import { applyCommand, confChangeEvent, type ApplyResult, type Change } from './apply-command.ts';
+import { decodeCommand } from './commands.ts';
+import { EventLog, DEFAULT_EVENTS_RETAINED_MAX, type EventType } from './event-log.ts';
+import { KvTable } from './kv-table.ts';
+import { MembersTable } from './members-table.ts';
+import { decodeSnapshot, encodeSnapshot } from './snapshot-body.ts';
 
-/** What a command's apply returns to the client that proposed it. */
-export type ApplyResult = boolean | null;
+export type { ApplyResult } from './apply-command.ts';
 
-interface SnapshotBody {
-  readonly version: 1;
-  readonly kvIndex: number;
-  readonly kv: readonly KvEntry[];
-  readonly lastApplied: number;
+export interface ManagementStateOptions {
+  /** Events kept in memory (and in snapshots); older ones leave only the chain base. */
+  readonly eventsRetainedMax?: number;
 }
-
-const packr = new Packr({ useRecords: false, moreTypes: false });
 
 export class ManagementState {
   readonly kv = new KvTable();
+  readonly members = new MembersTable();
+  readonly events: EventLog;
   /** Index of the last applied Raft entry. */
   lastApplied = 0;
+  private readonly cluster: { id: string | null } = { id: null };
   private readonly listeners: ((index: number) => void)[] = [];
+
+  constructor(options: ManagementStateOptions = {}) {
+    this.events = new EventLog(options.eventsRetainedMax ?? DEFAULT_EVENTS_RETAINED_MAX);
+  }
+
+  /** Set once by the bootstrapping node's cluster.init; null before. */
+  get clusterId(): string | null {
+    return this.cluster.id;
+  }
 
   onApply(fn: (index: number) => void): void {
     this.listeners.push(fn);
@@ -29,41 +41,56 @@ export class ManagementState {
 
   apply(e: Entry): ApplyResult {
     let result: ApplyResult = null;
-    if (e.type === 'normal' && e.data.byteLength > 0)
-      result = this.applyCommand(decodeCommand(e.data), e.index);
+    if (e.type === 'conf') {
+      this.record(e, 'raft.conf', this.events.headTime, confChangeEvent(e));
+    } else if (e.data.byteLength > 0) {
+      const c = decodeCommand(e.data);
+      const timeMs = c.at ?? this.events.headTime;
+      const tables = { kv: this.kv, members: this.members, cluster: this.cluster };
+      const outcome = applyCommand(tables, c, e.index, timeMs);
+      if (outcome.change !== null) this.record(e, c.t, timeMs, outcome.change);
+      result = outcome.result;
+    }
     this.lastApplied = e.index;
     for (const fn of this.listeners) fn(e.index);
     return result;
   }
 
   snapshot(): Uint8Array {
-    const body: SnapshotBody = {
-      version: 1,
-      kvIndex: this.kv.index,
-      kv: this.kv.all(),
-      lastApplied: this.lastApplied,
-    };
-    return packr.pack(body);
+    const { base, events } = this.events.export();
+    return encodeSnapshot(
+      {
+        kvIndex: this.kv.index,
+        kv: this.kv.all(),
+        membersIndex: this.members.index,
+        members: this.members.list(),
+        clusterId: this.cluster.id,
+        eventBase: base,
+        events,
+      },
+      this.lastApplied,
+    );
   }
 
+  /** Replaces everything with the snapshot's contents (version 2, or version 1: kv only). */
   restore(s: Snapshot): void {
-    const body = packr.unpack(s.data) as SnapshotBody;
-    if (body.version !== 1)
-      throw new Error(`snapshot version ${String(body.version)} is not supported`);
-    this.kv.load(
-      body.kv.map((e) => ({ ...e, value: new Uint8Array(e.value) })),
-      body.kvIndex,
-    );
+    const c = decodeSnapshot(s.data);
+    this.kv.load(c.kv, c.kvIndex);
+    this.members.load(c.members, c.membersIndex);
+    this.cluster.id = c.clusterId;
+    this.events.load(c.eventBase, c.events);
     this.lastApplied = s.meta.index;
     for (const fn of this.listeners) fn(s.meta.index);
   }
 
-  private applyCommand(c: Command, index: number): ApplyResult {
-    switch (c.t) {
-      case 'kv.set':
-        return this.kv.set(c.key, c.value, c.flags, c.cas, index);
-      case 'kv.delete':
-        return c.recurse ? this.kv.deletePrefix(c.key, index) : this.kv.delete(c.key, c.cas, index);
-    }
+  private record(e: Entry, type: EventType, timeMs: number, change: Change): void {
+    this.events.append({
+      index: e.index,
+      term: e.term,
+      time: timeMs,
+      type,
+      subject: change.subject,
+      data: change.data,
+    });
   }
 }

@@ -1,8 +1,23 @@
 // Public surface of the management database.
 export { ManagementState } from './fsm.ts';
-export type { ApplyResult } from './fsm.ts';
+export type { ApplyResult, ManagementStateOptions } from './fsm.ts';
 export { KvTable } from './kv-table.ts';
 export type { KvEntry } from './kv-table.ts';
-export { encodeCommand, decodeCommand, CommandError } from './commands.ts';
-export type { Command } from './commands.ts';
+export { MembersTable } from './members-table.ts';
+export type { MemberRow } from './members-table.ts';
+export {
+  encodeCommand,
+  decodeCommand,
+  validateCommand,
+  CommandError,
+  MEMBER_STATUSES,
+  MEMBER_TAGS_MAX,
+  MEMBER_TEXT_BYTES_MAX,
+} from './commands.ts';
+export type { Command, CommandType, MemberFields, MemberStatus } from './commands.ts';
+export { EventLog, hashEvent, GENESIS_HASH, DEFAULT_EVENTS_RETAINED_MAX } from './event-log.ts';
+export type { ChainBase, ChainEvent, EventData, EventType, VerifyResult } from './event-log.ts';
+export { canonicalJson, canonicalBytes, CanonicalError } from './canonical.ts';
+export type { CanonicalValue } from './canonical.ts';
+export { SNAPSHOT_VERSION, SnapshotFormatError } from './snapshot-body.ts';
 export { IndexWatch } from './watch.ts';
