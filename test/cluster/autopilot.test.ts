@@ -1,0 +1,394 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  Autopilot,
+  defaultAutopilotConfig,
+  planAutopilot,
+  validateAutopilotConfig,
+} from '../../src/cluster/index.ts';
+import type { AutopilotAction, AutopilotObservation } from '../../src/cluster/index.ts';
+import { input, testConfig } from './autopilot-fixture.ts';
+import type { World } from './autopilot-fixture.ts';
+
+const three = { n1: {}, n2: {}, n3: {} };
+
+interface Case {
+  name: string;
+  world: World;
+  /** Expected action without its reason, or null. */
+  want: { type: AutopilotAction['type']; id: string; raftAddr?: string } | null;
+}
+
+const cases: Case[] = [
+  {
+    name: 'a stable cluster at the target does nothing',
+    world: { voters: ['n1', 'n2', 'n3'], members: three },
+    want: null,
+  },
+  {
+    name: 'nothing happens while a conf change is pending, even with work to do',
+    world: { voters: ['n1'], pending: true, members: { n1: {}, n2: {} } },
+    want: null,
+  },
+  {
+    name: 'an alive agent of our cluster that is not a member is added as a learner',
+    world: { voters: ['n1', 'n2', 'n3'], members: { ...three, n4: {} } },
+    want: { type: 'addLearner', id: 'n4', raftAddr: '127.0.0.1:n4' },
+  },
+  {
+    name: 'an agent with no cluster id yet is added as a learner',
+    world: { voters: ['n1', 'n2', 'n3'], members: { ...three, n4: { clusterId: null } } },
+    want: { type: 'addLearner', id: 'n4', raftAddr: '127.0.0.1:n4' },
+  },
+  {
+    name: 'an agent of another cluster is never added',
+    world: { voters: ['n1', 'n2', 'n3'], members: { ...three, n4: { clusterId: 'other' } } },
+    want: null,
+  },
+  {
+    name: 'an agent without an advertised raft address is not added',
+    world: { voters: ['n1', 'n2', 'n3'], members: { ...three, n4: { raftAddr: null } } },
+    want: null,
+  },
+  {
+    name: 'a suspect or failed agent is not added',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { gossip: 'suspect' }, n5: { gossip: 'failed' } },
+    },
+    want: null,
+  },
+  {
+    name: 'below the target, a stable caught-up learner is promoted',
+    world: { voters: ['n1'], learners: ['n2'], members: { n1: {}, n2: {} } },
+    want: { type: 'promote', id: 'n2' },
+  },
+  {
+    name: 'a learner healthy for less than stabilizationMs is not promoted yet',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1'],
+      learners: ['n2'],
+      members: { n1: {}, n2: { healthySinceMs: 95_000 } },
+    },
+    want: null,
+  },
+  {
+    name: 'a learner trailing by more than maxTrailingLogs is not promoted',
+    world: {
+      voters: ['n1'],
+      learners: ['n2'],
+      lastIndex: 1000,
+      members: { n1: {}, n2: { match: 749 } },
+    },
+    want: null,
+  },
+  {
+    name: 'a learner trailing by exactly maxTrailingLogs is promoted',
+    world: {
+      voters: ['n1'],
+      learners: ['n2'],
+      lastIndex: 1000,
+      members: { n1: {}, n2: { match: 750 } },
+    },
+    want: { type: 'promote', id: 'n2' },
+  },
+  {
+    name: 'a learner that is suspect in gossip is not promoted',
+    world: { voters: ['n1'], learners: ['n2'], members: { n1: {}, n2: { gossip: 'suspect' } } },
+    want: null,
+  },
+  {
+    name: 'the consensus tag beats more free resources',
+    world: {
+      voters: ['n1'],
+      learners: ['n2', 'n3'],
+      members: { n1: {}, n2: { cpu: 8000, mem: 9e9 }, n3: { cpu: 10, tags: ['consensus'] } },
+    },
+    want: { type: 'promote', id: 'n3' },
+  },
+  {
+    name: 'without tags, the most free CPU wins',
+    world: {
+      voters: ['n1'],
+      learners: ['n2', 'n3'],
+      members: { n1: {}, n2: { cpu: 500, mem: 9e9 }, n3: { cpu: 900, mem: 1 } },
+    },
+    want: { type: 'promote', id: 'n3' },
+  },
+  {
+    name: 'equal CPU: the most free memory wins',
+    world: {
+      voters: ['n1'],
+      learners: ['n2', 'n3'],
+      members: { n1: {}, n2: { mem: 1e6 }, n3: { mem: 2e6 } },
+    },
+    want: { type: 'promote', id: 'n3' },
+  },
+  {
+    name: 'all equal: the smaller id wins',
+    world: { voters: ['n1'], learners: ['n3', 'n2'], members: { n1: {}, n2: {}, n3: {} } },
+    want: { type: 'promote', id: 'n2' },
+  },
+  {
+    name: 'a failed voter with a ready replacement: promote first, before removing',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n3: { gossip: 'failed', active: false }, n4: {} },
+    },
+    want: { type: 'promote', id: 'n4' },
+  },
+  {
+    name: 'a failed voter past the grace period with no replacement is removed',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n3: { gossip: 'failed', gossipSinceMs: 94_000, active: false } },
+    },
+    want: { type: 'remove', id: 'n3' },
+  },
+  {
+    name: 'a failed voter within the grace period is kept',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n3: { gossip: 'failed', gossipSinceMs: 96_000, active: false } },
+    },
+    want: null,
+  },
+  {
+    name: 'a voter that left gossip is removed at once',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n3: { gossip: 'left', gossipSinceMs: 99_999 } },
+    },
+    want: { type: 'remove', id: 'n3' },
+  },
+  {
+    name: 'a voter missing from gossip and unreachable past the grace period is removed',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n3: { gossip: 'unknown', active: false } },
+    },
+    want: { type: 'remove', id: 'n3' },
+  },
+  {
+    name: 'a voter gossip calls failed but that still answers Raft is not removed',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n3: { gossip: 'failed', active: true } },
+    },
+    want: null,
+  },
+  {
+    name: 'removal is refused when the healthy voters left would not be a quorum',
+    // 5 voters, n4 and n5 dead, n3 dead too but the others are only unreachable: removing n5
+    // leaves 4 voters of which 2 healthy < quorum 3.
+    world: {
+      voters: ['n1', 'n2', 'n3', 'n4', 'n5'],
+      members: {
+        ...three,
+        n3: { active: false, unhealthySinceMs: 99_000 },
+        n4: { active: false, unhealthySinceMs: 99_000 },
+        n5: { gossip: 'failed', active: false },
+      },
+    },
+    want: null,
+  },
+  {
+    name: 'the leader never removes itself, even when gossip says it left',
+    world: { voters: ['n1', 'n2', 'n3'], members: { ...three, n1: { gossip: 'left' } } },
+    want: null,
+  },
+  {
+    name: 'above the target, the untagged voter with the least resources is removed',
+    world: {
+      voters: ['n1', 'n2', 'n3', 'n4', 'n5'],
+      members: {
+        n1: {},
+        n2: { tags: ['consensus'], cpu: 1 },
+        n3: { cpu: 100 },
+        n4: { cpu: 50 },
+        n5: { cpu: 900 },
+      },
+    },
+    want: { type: 'remove', id: 'n4' },
+  },
+  {
+    name: 'above the target, an unhealthy voter goes before a healthy one',
+    world: {
+      voters: ['n1', 'n2', 'n3', 'n4', 'n5'],
+      members: {
+        n1: {},
+        n2: {},
+        n3: { cpu: 1 },
+        n4: { tags: ['consensus'], active: false, unhealthySinceMs: 99_000 },
+        n5: {},
+      },
+    },
+    want: { type: 'remove', id: 'n4' },
+  },
+  {
+    name: 'above the target, the leader is never the one removed',
+    world: {
+      voters: ['n1', 'n2', 'n3', 'n4'],
+      members: { n1: { cpu: 0 }, n2: { cpu: 10 }, n3: { cpu: 20 }, n4: { cpu: 30 } },
+    },
+    want: { type: 'remove', id: 'n2' },
+  },
+  {
+    name: 'a voter unhealthy beyond failedGraceMs stops counting and a learner is promoted',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n3: { active: false, unhealthySinceMs: 90_000 }, n4: {} },
+    },
+    want: { type: 'promote', id: 'n4' },
+  },
+  {
+    name: 'a voter briefly unhealthy still counts: no churn',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n3: { active: false, unhealthySinceMs: 99_000 }, n4: {} },
+    },
+    want: null,
+  },
+  {
+    name: 'a ready consensus-tagged learner replaces an untagged voter (promote, then trim)',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n4: { tags: ['consensus'] } },
+    },
+    want: { type: 'promote', id: 'n4' },
+  },
+  {
+    name: 'no tag swap when the only untagged voter is the leader',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: {
+        n1: {},
+        n2: { tags: ['consensus'] },
+        n3: { tags: ['consensus'] },
+        n4: { tags: ['consensus'] },
+      },
+    },
+    want: null,
+  },
+  {
+    name: 'a failed learner is reaped after reapMs',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n4: { gossip: 'failed', gossipSinceMs: 39_000, active: false } },
+    },
+    want: { type: 'remove', id: 'n4' },
+  },
+  {
+    name: 'a failed learner is kept within reapMs',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n4: { gossip: 'failed', gossipSinceMs: 41_000, active: false } },
+    },
+    want: null,
+  },
+  {
+    name: 'a learner that left is reaped after reapMs',
+    world: {
+      nowMs: 100_000,
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n4: { gossip: 'left', gossipSinceMs: 0, active: false } },
+    },
+    want: { type: 'remove', id: 'n4' },
+  },
+  {
+    name: 'a config member absent from the member list is never removed',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      learners: ['n4'],
+      members: { ...three, n4: { absent: true, active: false } },
+    },
+    want: null,
+  },
+  {
+    name: 'a single-voter target with a learner does nothing',
+    world: {
+      voters: ['n1'],
+      learners: ['n2'],
+      members: { n1: {}, n2: {} },
+      config: { targetVoters: 1 },
+    },
+    want: null,
+  },
+];
+
+for (const c of cases) {
+  test(`autopilot: ${c.name}`, () => {
+    const got = planAutopilot(input(c.world));
+    if (c.want === null) {
+      assert.equal(got, null, `unexpected ${JSON.stringify(got)}`);
+      return;
+    }
+    assert.ok(got !== null, 'expected an action');
+    const { reason, ...rest } = got;
+    assert.deepEqual(rest, c.want);
+    assert.ok(reason.length > 0, 'every action says why');
+  });
+}
+
+test('autopilot: the same input always gives the same action', () => {
+  // Determinism: member order in the input does not matter.
+  const w: World = {
+    voters: ['n1'],
+    learners: ['n2', 'n3', 'n4'],
+    members: { n1: {}, n4: { cpu: 7 }, n2: { cpu: 7 }, n3: { cpu: 7 } },
+  };
+  const a = input(w);
+  const b = { ...a, members: [...a.members].reverse(), learners: [...a.learners].reverse() };
+  assert.deepEqual(planAutopilot(a), planAutopilot(b));
+  assert.equal(planAutopilot(a)?.id, 'n2');
+});
+
+test('Autopilot.step waits stabilizationMs of continuous health before promoting', () => {
+  // The stateful wrapper tracks health itself; an interruption restarts the clock.
+  const ap = new Autopilot();
+  const obs = (nowMs: number, n2Active: boolean): AutopilotObservation => {
+    // The fixture's own history (healthy since 0) must be ignored: step keeps its own.
+    return input({
+      nowMs,
+      voters: ['n1'],
+      learners: ['n2'],
+      members: { n1: {}, n2: { active: n2Active } },
+    });
+  };
+  assert.equal(ap.step(obs(0, true)), null);
+  assert.equal(ap.step(obs(9_999, true)), null);
+  assert.equal(ap.step(obs(10_000, false)), null, 'health interrupted');
+  assert.equal(ap.step(obs(15_000, true)), null);
+  assert.equal(ap.step(obs(24_999, true)), null);
+  assert.equal(ap.step(obs(25_000, true))?.type, 'promote');
+  ap.reset();
+  assert.equal(ap.step(obs(26_000, true)), null, 'reset forgets the history');
+});
+
+test('validateAutopilotConfig names the bad field', () => {
+  // Bad tunables are rejected with a message naming the field.
+  validateAutopilotConfig(defaultAutopilotConfig);
+  assert.throws(() => validateAutopilotConfig({ ...testConfig, targetVoters: 2 }), /targetVoters/);
+  assert.throws(() => validateAutopilotConfig({ ...testConfig, targetVoters: 0 }), /targetVoters/);
+  assert.throws(() => validateAutopilotConfig({ ...testConfig, reapMs: -1 }), /reapMs/);
+  assert.throws(
+    () => validateAutopilotConfig({ ...testConfig, stabilizationMs: Number.NaN }),
+    /stabilizationMs/,
+  );
+});
