@@ -15,11 +15,15 @@ import type { ReadOptions } from './query.ts';
  */
 const WAIT_SLICE_MS = 1000;
 
-/** Confirms freshness (unless stale) and holds a blocking query; data is read afterwards. */
+/**
+ * Confirms freshness (unless stale) and holds a blocking query on `indexOf` (the key-value
+ * table's index unless told otherwise); data is read afterwards.
+ */
 export async function prepareRead(
   ctx: ApiContext,
   reply: FastifyReply,
   opts: ReadOptions,
+  indexOf: () => number = () => ctx.backend.state.kv.index,
 ): Promise<void> {
   if (!opts.stale) {
     try {
@@ -28,7 +32,7 @@ export async function prepareRead(
       throw backendError(err, 'read');
     }
   }
-  if (opts.minIndex > 0) await waitPastIndex(ctx, reply, opts.minIndex, opts.waitMs);
+  if (opts.minIndex > 0) await waitPastIndex(ctx, reply, opts.minIndex, opts.waitMs, indexOf);
 }
 
 /** The index clients block on: never 0 (0 means "do not block"), never decreasing here. */
@@ -52,6 +56,7 @@ async function waitPastIndex(
   reply: FastifyReply,
   minIndex: number,
   waitMs: number,
+  indexOf: () => number,
 ): Promise<void> {
   let gone = false;
   const onClose = (): void => {
@@ -59,13 +64,12 @@ async function waitPastIndex(
   };
   reply.raw.once('close', onClose);
   const deadline = Date.now() + waitMs;
-  const kv = ctx.backend.state.kv;
   try {
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0 || gone || ctx.lifecycle.closing) return;
       const slice = Math.min(left, WAIT_SLICE_MS);
-      if (await ctx.backend.watch.wait(minIndex, () => kv.index, slice)) return;
+      if (await ctx.backend.watch.wait(minIndex, indexOf, slice)) return;
     }
   } catch (err) {
     if (err instanceof RangeError) throw new ApiError(429, err.message);

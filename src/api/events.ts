@@ -24,8 +24,6 @@ export const EVENTS_LIMIT_DEFAULT = 1000;
 export const EVENTS_LIMIT_MAX = 10_000;
 /** Verification hashes the whole retained chain; more at once would only queue CPU work. */
 export const VERIFY_INFLIGHT_MAX = 2;
-/** As in consensus.ts: re-register with the watch this often, so hang-ups free the slot. */
-const WAIT_SLICE_MS = 1000;
 
 export interface EventJson {
   readonly Index: number;
@@ -137,31 +135,11 @@ function stampIndex(ctx: ApiContext, reply: FastifyReply, opts: ReadOptions, ind
 }
 
 /** The read barrier (unless stale), then a blocking query on `indexOf` when one was asked. */
-async function holdRead(
+function holdRead(
   ctx: ApiContext,
   reply: FastifyReply,
   opts: ReadOptions,
   indexOf: () => number,
 ): Promise<void> {
-  await prepareRead(ctx, reply, { ...opts, minIndex: 0 });
-  if (opts.minIndex === 0) return;
-  let gone = false;
-  const onClose = (): void => {
-    gone = true;
-  };
-  reply.raw.once('close', onClose);
-  const deadline = Date.now() + opts.waitMs;
-  try {
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0 || gone || ctx.lifecycle.closing) return;
-      const slice = Math.min(left, WAIT_SLICE_MS);
-      if (await ctx.backend.watch.wait(opts.minIndex, indexOf, slice)) return;
-    }
-  } catch (err) {
-    if (err instanceof RangeError) throw new ApiError(429, err.message);
-    throw err;
-  } finally {
-    reply.raw.off('close', onClose);
-  }
+  return prepareRead(ctx, reply, opts, indexOf);
 }
