@@ -1,40 +1,49 @@
 // One Sappers node: durable storage, the Raft core and its driver, the TCP transport, the
-// management database and the HTTP API, started and stopped in dependency order.
-import { randomInt } from 'node:crypto';
+// management database, gossip membership, bootstrap by gossip, the leader's duties and the HTTP
+// API, started and stopped in dependency order.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createApiServer } from '../api/index.ts';
 import {
-  defaultRaftOptions,
-  RaftNode,
-  type Entry,
+  isMember,
+  RaftError,
   type InitialState,
   type Message,
+  type RaftNode,
 } from '../raft/index.ts';
-import { RaftDriver } from '../raft/driver.ts';
-import { IndexWatch, ManagementState } from '../state/index.ts';
+import { planDeparture } from '../cluster/departure.ts';
+import { LeaderLoop } from '../cluster/leader-loop.ts';
+import { GossipService } from '../cluster/gossip-service.ts';
+import { freeResources, type AgentMeta } from '../cluster/meta.ts';
+import { Keyring } from '../gossip/wire/index.ts';
+import { encodeCommand, IndexWatch, ManagementState } from '../state/index.ts';
 import { openLmdbStorage, type DurableRaftStorage } from '../storage/index.ts';
 import { formatHostPort } from '../transport/address.ts';
 import { createTcpTransport, type TcpTransport } from '../transport/index.ts';
 import { readAgentFile, removeAgentFile, writeAgentFile } from './agent-file.ts';
 import { AgentBackend } from './backend.ts';
+import { BootstrapWaiter } from '../cluster/bootstrap-waiter.ts';
+import { ClusterView } from './cluster-view.ts';
 import { Forwarder } from './forwarder.ts';
 import type { AgentOptions } from './options.ts';
-import { Snapshotter } from './snapshotter.ts';
+import { buildRaftStack, isEmptyState, writeBootstrapLog, type RaftStack } from './raft-stack.ts';
 
 export interface AgentHandle {
   readonly raft: RaftNode;
   readonly httpAddr: string;
   readonly raftAddr: string;
-  /** Graceful stop: hand over leadership, flush, close. */
+  /** Graceful stop: hand over leadership, leave the configuration and gossip, flush, close. */
   stop(): Promise<void>;
 }
 
-/** Maximum requests (proposals + reads) a node holds waiting at once. */
-const maxPendingRequests = 16_384;
 /** Blocking queries held at once. */
 const maxBlockingQueries = 4_096;
 const transferWaitMs = 3_000;
+const removeSelfWaitMs = 5_000;
+const gossipLeaveWaitMs = 2_000;
+const resourcesRefreshMs = 10_000;
+const metaRefreshMs = 1_000;
 
 export interface AgentHooks {
   /** DATA_DIR is verified to belong to this node and no other agent runs on it. */
@@ -71,98 +80,187 @@ async function startWithStorage(
   storage: DurableRaftStorage,
 ): Promise<AgentHandle> {
   const raftAddr = formatHostPort(opts.raftAdvertise);
-  const initial = await initialStateFor(opts, storage, raftAddr, logger);
+  const httpAddr = formatHostPort(opts.httpAdvertise);
+  const loaded = await storage.load();
+  const hadState = !isEmptyState(loaded);
+  let initial: InitialState = loaded;
+  let bootstrapClusterId: string | null = null;
+  if (hadState) {
+    if (opts.bootstrap > 0) logger.info('DATA_DIR has Raft state; --bootstrap ignored');
+  } else if (opts.bootstrap === 1) {
+    bootstrapClusterId = randomUUID();
+    initial = await writeBootstrapLog(
+      storage,
+      opts.nodeId,
+      [{ id: opts.nodeId, raftAddr }],
+      bootstrapClusterId,
+    );
+    logger.info(
+      { voters: [opts.nodeId], clusterId: bootstrapClusterId },
+      'bootstrapped a new cluster',
+    );
+  } else if (opts.bootstrap === 0) {
+    logger.info('empty DATA_DIR and no --bootstrap: waiting for a leader to add this node');
+  }
+  const waitsToBootstrap = !hadState && opts.bootstrap > 1;
+
   const state = new ManagementState();
   const watch = new IndexWatch(maxBlockingQueries);
   state.onApply(() => watch.notify());
-  if (initial.snapshot !== null) state.restore(initial.snapshot);
-  const raft = new RaftNode(
-    {
-      ...defaultRaftOptions,
-      id: opts.nodeId,
-      electionTicks: opts.electionTicks,
-      random: { int: (n: number): number => randomInt(n) },
-    },
-    initial,
-  );
-  let driver: RaftDriver | null = null;
-  let lastContact = Date.now();
+  const view = new ClusterView(opts.nodeId);
   const forwarder = new Forwarder({ nodeId: opts.nodeId, logger });
+  let stack: RaftStack | null = null;
+  const current = (): RaftStack => {
+    if (stack === null) throw new Error('raft is not running');
+    return stack;
+  };
+  /** While a --bootstrap N>1 agent decides, Raft traffic waits (its empty log must stay so). */
+  let holdRaft = waitsToBootstrap;
+  let lastLeaderContact = Date.now();
   const transport: TcpTransport = createTcpTransport(
     {
       id: opts.nodeId,
       listen: opts.raftBind,
       advertise: raftAddr,
-      peers: (id: string) => raft.status().config.addresses?.[id],
+      peers: (id: string) => stack?.raft.status().config.addresses?.[id] ?? view.raftAddrOf(id),
     },
     {
       logger,
       onMessage: (m: Message) => {
+        view.heard(m.from);
         if (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap')
-          lastContact = Date.now();
-        driver?.receive(m);
+          lastLeaderContact = Date.now();
+        if (!holdRaft) stack?.driver.receive(m);
       },
       onAppFrame: (from: string, payload: Uint8Array) => forwarder.receive(from, payload),
+      onPeerDisconnected: (peer: string) => {
+        forwarder.peerDisconnected(peer);
+        if (!holdRaft) stack?.driver.connectionLost(peer);
+      },
     },
   );
   forwarder.attach(transport);
   await transport.start();
-  const snapshotter = new Snapshotter({
-    raft,
-    state,
-    storage,
-    logger,
-    threshold: opts.snapshotThreshold,
-    trailing: opts.snapshotTrailing,
-  });
-  driver = new RaftDriver(
-    {
-      raft,
-      storage,
-      transport,
-      stateMachine: {
-        apply: (e: Entry) => {
-          if (e.type === 'conf') {
-            const { voters, learners } = e.config;
-            logger.info(
-              { index: e.index, change: e.change, voters, learners },
-              'membership changed',
-            );
-          }
-          const r = state.apply(e);
-          snapshotter.afterApply();
-          return r;
-        },
-        restore: (s) => {
-          logger.info(
-            { index: s.meta.index, term: s.meta.term },
-            'installed a snapshot from the leader',
-          );
-          state.restore(s);
-        },
-      },
-      logger,
-    },
-    { tickMs: opts.tickMs, maxPendingRequests },
-  );
+  const stackComponents = { opts, storage, state, transport, logger };
+  stack = buildRaftStack(stackComponents, initial);
   const backend = new AgentBackend({
-    raft,
-    driver,
+    get raft() {
+      return current().raft;
+    },
+    get driver() {
+      return current().driver;
+    },
+    get snapshotter() {
+      return current().snapshotter;
+    },
     state,
     watch,
     forwarder,
-    snapshotter,
     logger,
-    lastContactMs: () => Date.now() - lastContact,
+    lastContactMs: () => Date.now() - lastLeaderContact,
+    view,
   });
   forwarder.serve(backend);
-  driver.start();
+  current().driver.start();
+  if (opts.bootstrap === 1 && !hadState) current().raft.campaign();
   const api = createApiServer({ backend, logger });
   await api.listen({
     host: opts.httpBind.host === '' ? '::' : opts.httpBind.host,
     port: opts.httpBind.port,
   });
-  const httpAddr = formatHostPort(opts.httpAdvertise);
+
+  let resources = freeResources();
+  const resourceTimer = setInterval(() => {
+    resources = freeResources();
+  }, resourcesRefreshMs);
+  const meta = (): AgentMeta => {
+    const s = stack?.raft.status();
+    return {
+      nodeId: opts.nodeId,
+      raftAddr,
+      httpAddr,
+      tags: opts.tags,
+      ...resources,
+      bootstrapExpect: holdRaft ? opts.bootstrap : 0,
+      hasState: hadState || (s !== undefined && (s.lastIndex > 0 || s.snapshotIndex > 0)),
+      clusterId: state.clusterId ?? bootstrapClusterId,
+      leaderId: s?.leader ?? null,
+    };
+  };
+  let gossip: GossipService;
+  try {
+    gossip = await GossipService.start({
+      nodeId: opts.nodeId,
+      bindHost: opts.gossipBind,
+      port: opts.gossipPort,
+      advertiseHost: opts.gossipAdvertise,
+      join: opts.join,
+      extraJoinTargets: () => state.members.list().map((r) => r.gossipAddr),
+      keyring: opts.encryptKey === null ? undefined : new Keyring(opts.encryptKey),
+      meta,
+      logger,
+      metaRefreshMs,
+    });
+  } catch (err) {
+    clearInterval(resourceTimer);
+    await closeAll(api, current(), transport, storage, logger);
+    const e = err as Error & { code?: string };
+    // Name the flag: "listen EADDRINUSE 0.0.0.0:7946" alone does not say which one to change.
+    throw Object.assign(new Error(`--gossip-port ${opts.gossipPort}: ${e.message}`), {
+      code: e.code,
+      cause: err,
+    });
+  }
+  view.attachGossip(gossip);
+
+  const leaderLoop = new LeaderLoop({
+    selfId: opts.nodeId,
+    raftStatus: () => current().raft.status(),
+    gossipPeers: () => gossip.members(),
+    clusterId: () => state.clusterId,
+    memberRows: () => state.members.list(),
+    propose: (c, timeoutMs) => current().driver.propose(encodeCommand(c), timeoutMs),
+    proposeConfChange: (c, timeoutMs) => current().driver.proposeConfChange(c, timeoutMs),
+    autopilot: {
+      targetVoters: opts.voters,
+      stabilizationMs: opts.stabilizationMs,
+      maxTrailingLogs: 250,
+      failedGraceMs: opts.failedGraceMs,
+      reapMs: opts.reapMs,
+    },
+    logger,
+  });
+  leaderLoop.start();
+
+  const waiter = waitsToBootstrap
+    ? new BootstrapWaiter({
+        selfId: opts.nodeId,
+        expect: opts.bootstrap,
+        gossip,
+        logger,
+        onNever: () => {
+          holdRaft = false;
+          gossip.refreshMeta();
+        },
+        onBootstrap: async (voters) => {
+          const old = current();
+          await old.driver.shutdown();
+          bootstrapClusterId = randomUUID();
+          const init = await writeBootstrapLog(storage, opts.nodeId, voters, bootstrapClusterId);
+          stack = buildRaftStack(stackComponents, init);
+          holdRaft = false;
+          current().driver.start();
+          current().raft.campaign();
+          logger.info(
+            { voters: voters.map((v) => v.id), clusterId: bootstrapClusterId },
+            'bootstrapped a new cluster',
+          );
+          gossip.refreshMeta();
+        },
+      })
+    : null;
+  waiter?.start();
+
   writeAgentFile(opts.dataDir, {
     nodeId: opts.nodeId,
     pid: process.pid,
@@ -170,54 +268,46 @@ async function startWithStorage(
     raftAddr,
     startedAt: new Date().toISOString(),
   });
-  logger.info({ raftAddr, httpAddr, dataDir: opts.dataDir }, 'agent started');
+  logger.info(
+    { raftAddr, httpAddr, gossipAddr: gossip.address, dataDir: opts.dataDir },
+    'agent started',
+  );
   const stop = async (): Promise<void> => {
-    await handOver(raft, logger);
-    await closeAll(api, driver, transport, storage, logger);
+    waiter?.stop();
+    leaderLoop.stop();
+    clearInterval(resourceTimer);
+    const s = current();
+    await handOver(s.raft, logger);
+    const cfg = s.raft.status().config;
+    const departure = planDeparture({
+      selfId: opts.nodeId,
+      voters: cfg.voters,
+      learners: cfg.learners,
+      targetVoters: opts.voters,
+      isAlive: (id) => view.isAlive(id),
+    });
+    if (departure.leave && s.raft.status().role !== 'leader') {
+      // Gossip first: while gossip still says alive, the leader's autopilot would add us back
+      // as a replica right after removing us.
+      await gossip.leave(gossipLeaveWaitMs).catch((err: unknown) => {
+        logger.warn({ err }, 'gossip leave failed');
+      });
+      await leaveConfiguration(s.raft, backend, departure.reason, logger);
+    } else {
+      logger.info({ reason: departure.reason }, 'stopping without leaving the cluster');
+      await gossip.close();
+    }
+    await closeAll(api, s, transport, storage, logger);
     removeAgentFile(opts.dataDir, process.pid);
   };
-  return { raft, httpAddr, raftAddr, stop };
-}
-
-/** A new cluster starts from a committed configuration entry at index 1 (hashicorp style). */
-async function initialStateFor(
-  opts: AgentOptions,
-  storage: DurableRaftStorage,
-  raftAddr: string,
-  logger: Logger,
-): Promise<InitialState> {
-  const loaded = await storage.load();
-  const empty =
-    loaded.snapshot === null && loaded.entries.length === 0 && loaded.hardState.term === 0;
-  if (!empty) {
-    if (opts.bootstrap > 0) logger.info('DATA_DIR has Raft state; --bootstrap ignored');
-    return loaded;
-  }
-  if (opts.bootstrap === 0) {
-    logger.info('empty DATA_DIR and no --bootstrap: waiting to be added to a cluster (POST /join)');
-    return loaded;
-  }
-  const config = { voters: [opts.nodeId], learners: [], addresses: { [opts.nodeId]: raftAddr } };
-  const entry: Entry = {
-    type: 'conf',
-    term: 1,
-    index: 1,
-    change: { type: 'addVoter', node: opts.nodeId, address: raftAddr },
-    config,
+  return {
+    get raft() {
+      return current().raft;
+    },
+    httpAddr,
+    raftAddr,
+    stop,
   };
-  const hardState = { term: 1, vote: opts.nodeId, commit: 1 };
-  await storage.persist({
-    softState: null,
-    hardState,
-    entries: [entry],
-    snapshot: null,
-    committed: [],
-    messages: [],
-    readStates: [],
-    droppedReads: [],
-  });
-  logger.info({ voters: config.voters }, 'bootstrapped a new cluster');
-  return storage.load();
 }
 
 async function handOver(raft: RaftNode, logger: Logger): Promise<void> {
@@ -246,15 +336,37 @@ async function handOver(raft: RaftNode, logger: Logger): Promise<void> {
   }
 }
 
+/** A departing member asks the leader to remove it, so autopilot need not wait for gossip. */
+async function leaveConfiguration(
+  raft: RaftNode,
+  backend: AgentBackend,
+  reason: string,
+  logger: Logger,
+): Promise<void> {
+  const s = raft.status();
+  if (!isMember(s.config, s.id)) return;
+  logger.info({ node: s.id, reason }, 'asking the leader to remove this node before shutdown');
+  try {
+    await backend.removePeer(s.id, removeSelfWaitMs);
+    logger.info({ node: s.id }, 'removed from the Raft configuration');
+  } catch (err) {
+    if (err instanceof RaftError && err.code === 'INVALID_CONF_CHANGE') {
+      logger.info('autopilot removed this node already');
+    } else {
+      logger.warn({ err }, 'could not leave the Raft configuration; autopilot will');
+    }
+  }
+}
+
 async function closeAll(
   api: FastifyInstance,
-  driver: RaftDriver,
+  stack: RaftStack,
   transport: TcpTransport,
   storage: DurableRaftStorage,
   logger: Logger,
 ): Promise<void> {
   await api.close();
-  await driver.shutdown();
+  await stack.driver.shutdown();
   await transport.stop();
   await storage.close();
   logger.info('agent stopped');

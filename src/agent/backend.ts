@@ -1,6 +1,12 @@
 // The HTTP API's view of this node: serves what it can locally, forwards the rest to the leader.
 import type { Logger } from 'pino';
-import type { ApiBackend, PeerInfo, SnapshotInfo } from '../api/backend.ts';
+import type {
+  ApiBackend,
+  ClusterInfo,
+  GossipMemberInfo,
+  PeerInfo,
+  SnapshotInfo,
+} from '../api/backend.ts';
 import {
   isMember,
   isVoter,
@@ -18,6 +24,7 @@ import {
   type IndexWatch,
   type ManagementState,
 } from '../state/index.ts';
+import type { ClusterView } from './cluster-view.ts';
 import type { ForwardHandler, ForwardRequest, ForwardResult, Forwarder } from './forwarder.ts';
 import type { Snapshotter } from './snapshotter.ts';
 
@@ -31,6 +38,8 @@ export interface BackendComponents {
   readonly logger: Logger;
   /** Milliseconds since the leader was last heard from. */
   readonly lastContactMs: () => number;
+  /** Gossip members and per-peer Raft contact. */
+  readonly view: ClusterView;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +122,37 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
     return this.c.snapshotter.snapshotNow();
   }
 
+  gossipMembers(): readonly GossipMemberInfo[] {
+    return this.c.view.members();
+  }
+
+  clusterInfo(): ClusterInfo {
+    const s = this.c.raft.status();
+    const cfg = s.config;
+    const server = (id: string, voter: boolean): ClusterInfo['servers'][number] => {
+      const self = id === s.id;
+      const pr = s.progress?.[id];
+      return {
+        id,
+        address: cfg.addresses?.[id] ?? '',
+        voter,
+        matchIndex: self ? s.lastIndex : (pr?.match ?? null),
+        lastContactMs: this.c.view.lastContactMs(id),
+        healthy: self || (pr !== undefined ? pr.recentActive : this.c.view.isAlive(id)),
+      };
+    };
+    return {
+      clusterId: this.c.state.clusterId,
+      leader: s.leader,
+      term: s.term,
+      commitIndex: s.commit,
+      servers: [
+        ...cfg.voters.map((id) => server(id, true)),
+        ...cfg.learners.map((id) => server(id, false)),
+      ],
+    };
+  }
+
   /** Requests forwarded from followers: served only while this node leads. */
   handleForwarded(req: ForwardRequest, timeoutMs: number): Promise<ForwardResult> {
     if (this.c.raft.status().role !== 'leader') {
@@ -190,15 +230,24 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
     const deadline = Date.now() + timeoutMs;
     const cfg = this.c.raft.status().config;
     if (isVoter(cfg, id)) return;
+    // Autopilot may add or promote the same node meanwhile: a change already made is success.
     if (!isMember(cfg, id))
-      await this.changeConfig({ type: 'addLearner', node: id, address: raftAddr }, timeoutMs);
+      await this.changeConfigUnlessDone(
+        { type: 'addLearner', node: id, address: raftAddr },
+        () => isMember(this.c.raft.status().config, id),
+        timeoutMs,
+      );
     const target = this.c.raft.status().commit;
     while (Date.now() < deadline) {
       const s = this.c.raft.status();
       if (s.role !== 'leader')
         throw new RaftError('NOT_LEADER', 'leadership lost while adding a node', s.leader);
       if ((s.progress?.[id]?.match ?? 0) >= target) {
-        await this.changeConfig({ type: 'promote', node: id }, Math.max(1, deadline - Date.now()));
+        await this.changeConfigUnlessDone(
+          { type: 'promote', node: id },
+          () => isVoter(this.c.raft.status().config, id),
+          Math.max(1, deadline - Date.now()),
+        );
         this.c.logger.info({ joined: id, address: raftAddr }, `${id} joined as a voter`);
         return;
       }
@@ -208,6 +257,20 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
       'PROPOSAL_DROPPED',
       `node ${id} was added as a replica but did not catch up within ${timeoutMs} ms; join again to promote it`,
     );
+  }
+
+  private async changeConfigUnlessDone(
+    change: ConfChange,
+    done: () => boolean,
+    timeoutMs: number,
+  ): Promise<void> {
+    if (done()) return;
+    try {
+      await this.changeConfig(change, timeoutMs);
+    } catch (err) {
+      if (err instanceof RaftError && err.code === 'INVALID_CONF_CHANGE' && done()) return;
+      throw err;
+    }
   }
 
   private async changeConfig(change: ConfChange, timeoutMs: number): Promise<void> {

@@ -1,4 +1,5 @@
 // The agent's configuration, validated once: every bad value is reported with its flag name.
+import { isIP } from 'node:net';
 import { AddressError, parseHostPort, type HostPort } from '../transport/address.ts';
 
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
@@ -22,6 +23,22 @@ export interface AgentOptions {
   /** Applied entries between automatic snapshots, and entries kept behind a snapshot. */
   readonly snapshotThreshold: number;
   readonly snapshotTrailing: number;
+  /** IP literal gossip binds UDP and TCP to (--bind; default every IPv4 interface). */
+  readonly gossipBind: string;
+  /** IP literal other agents reach this one's gossip on (--advertise, else from --bind). */
+  readonly gossipAdvertise: string;
+  /** --join addresses, tried until one answers (default 127.0.0.1:7946; itself is skipped). */
+  readonly join: readonly HostPort[];
+  /** --encrypt: the gossip key (16, 24 or 32 bytes), or null for plain gossip. */
+  readonly encryptKey: Uint8Array | null;
+  /** --voters: how many voters autopilot keeps (odd, >= 1). */
+  readonly voters: number;
+  /** --tags: this agent's tags, e.g. consensus (preferred as a voter). */
+  readonly tags: readonly string[];
+  /** Autopilot timings (Consul's server stabilization time, dead-server grace, reaping). */
+  readonly stabilizationMs: number;
+  readonly failedGraceMs: number;
+  readonly reapMs: number;
 }
 
 export class OptionError extends Error {
@@ -45,7 +62,55 @@ export const defaults = {
   electionTicks: 10,
   snapshotThreshold: 8192,
   snapshotTrailing: 10240,
+  bind: '0.0.0.0',
+  join: '127.0.0.1:7946',
+  voters: 3,
+  stabilizationMs: 10_000,
+  failedGraceMs: 5_000,
+  reapMs: 60_000,
 } as const;
+
+export function parseIpFlag(flag: string, v: string): string {
+  const s = v.trim();
+  if (isIP(s) === 0) throw new OptionError(flag, `"${v}" must be an IP address (e.g. 10.0.0.5)`);
+  return s;
+}
+
+/** --encrypt: base64 of a 16, 24 or 32-byte key (as `consul keygen` prints). */
+export function parseKeyFlag(flag: string, v: string): Uint8Array {
+  const s = v.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0) {
+    throw new OptionError(flag, 'must be base64 (e.g. the output of `openssl rand -base64 32`)');
+  }
+  const key = Buffer.from(s, 'base64');
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+    throw new OptionError(flag, `key is ${key.length} bytes; it must be 16, 24 or 32`);
+  }
+  return new Uint8Array(key);
+}
+
+const tagPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const maxTags = 32;
+
+export function parseTagsFlag(flag: string, v: string): string[] {
+  const tags = v
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  for (const t of tags) {
+    if (!tagPattern.test(t)) {
+      throw new OptionError(flag, `tag "${t}" must be 1-64 letters, digits, ".", "_" or "-"`);
+    }
+  }
+  if (tags.length > maxTags) throw new OptionError(flag, `at most ${maxTags} tags`);
+  return [...new Set(tags)];
+}
+
+export function parseVotersFlag(flag: string, v: string): number {
+  const n = parseIntFlag(flag, v, 1, 99);
+  if (n % 2 === 0) throw new OptionError(flag, `${n} must be odd (1, 3, 5, ...)`);
+  return n;
+}
 
 const nodeIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

@@ -16,6 +16,40 @@ export interface SnapshotInfo {
   readonly path: string;
 }
 
+/** One gossip member as /v1/agent/members shows it. */
+export interface GossipMemberInfo {
+  readonly name: string;
+  /** IP the member advertises for gossip, and its gossip port. */
+  readonly addr: string;
+  readonly port: number;
+  /** memberlist's view; suspect still counts as alive (Consul's serf does the same). */
+  readonly status: 'alive' | 'suspect' | 'failed' | 'left';
+  /** Consul-style string tags (role, id, raft_addr, http_addr, tags, cluster_id...); {} for peers without Sappers metadata. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly cpuFreeMilli: number | null;
+  readonly memFreeBytes: number | null;
+}
+
+/** One member of the Raft configuration, as this node sees it. */
+export interface ServerInfo {
+  readonly id: string;
+  readonly address: string;
+  readonly voter: boolean;
+  /** Known on the leader only (null elsewhere, except for this node itself). */
+  readonly matchIndex: number | null;
+  /** Milliseconds since this node last heard from it over Raft (null: never). */
+  readonly lastContactMs: number | null;
+  readonly healthy: boolean;
+}
+
+export interface ClusterInfo {
+  readonly clusterId: string | null;
+  readonly leader: string | null;
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly servers: readonly ServerInfo[];
+}
+
 export interface ApiBackend {
   readonly nodeId: string;
   /** The local replica of the management database (read-only for the API). */
@@ -41,4 +75,8 @@ export interface ApiBackend {
   /** Remove a node from the Raft configuration (forwarded to the leader). */
   removePeer(id: string, timeoutMs: number): Promise<void>;
   triggerSnapshot(): Promise<SnapshotInfo>;
+  /** Every member gossip knows of (this node included), alive or not, until reaped. */
+  gossipMembers(): readonly GossipMemberInfo[];
+  /** The cluster as this node sees it (local view; no leader round trip). */
+  clusterInfo(): ClusterInfo;
 }

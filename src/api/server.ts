@@ -11,9 +11,12 @@
 // - Integers above 2^53-1 (flags, cas, index) are refused, as are negative waits; sessions
 //   (?acquire, ?release) are refused rather than faked.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { agentRoutes } from './agent.ts';
 import type { ApiBackend } from './backend.ts';
+import { clusterRoutes } from './cluster.ts';
 import type { ApiContext } from './context.ts';
 import { frameworkError, installErrorHandlers } from './errors.ts';
+import { eventsRoutes } from './events.ts';
 import { kvRoutes, MAX_VALUE_BYTES } from './kv.ts';
 import { operatorRoutes } from './operator.ts';
 import { sappersRoutes } from './sappers.ts';
@@ -70,6 +73,9 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   void scoped(statusRoutes);
   void scoped(operatorRoutes);
   void scoped(sappersRoutes);
+  void scoped(eventsRoutes);
   void scoped(seedCompatRoutes);
+  void scoped(agentRoutes);
+  void scoped(clusterRoutes);
   return app;
 }

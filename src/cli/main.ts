@@ -7,7 +7,11 @@ import { OptionError } from '../agent/options.ts';
 import { buildAgentOptions, type RawFlags } from './flags.ts';
 import { runDemo } from './demo.ts';
 import { triggerSnapshot } from './one-shot.ts';
+import { runRecover } from './recover.ts';
+import { registerStatusCommand } from './status.ts';
 import { runAgent } from './run-agent.ts';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const program = new Command();
 program
@@ -22,9 +26,30 @@ program
     ':12000',
   )
   .option('--http-addr <host:port>', 'address of the HTTP API', ':11000')
-  .option('--bootstrap <n>', 'create a new cluster on an empty DATA_DIR (replicas expected)', '0')
+  .option(
+    '--bootstrap <n>',
+    'on an empty DATA_DIR, wait until gossip shows n agents, then create a cluster with them as voters (1: at once)',
+    '0',
+  )
   .option('--log-level <level>', 'DEBUG, INFO, WARN or ERROR', 'INFO')
+  .addOption(
+    new Option('--join <host:port>', 'gossip address of an agent to join (repeatable)')
+      .argParser(collect)
+      .default([], '127.0.0.1:7946'),
+  )
+  .option('--bind <ip>', 'IP address gossip listens on', '0.0.0.0')
+  .option(
+    '--advertise <ip>',
+    'IP address other agents use to reach this one (default: from the bind addresses, 127.0.0.1 for all interfaces)',
+  )
+  .option('--encrypt <base64-key>', 'encrypt gossip with this 16, 24 or 32-byte key (base64)')
+  .option('--tags <a,b>', 'comma-separated tags of this agent ("consensus": preferred voter)', '')
+  .option('--voters <n>', 'voters autopilot keeps in the Raft configuration (odd)', '3')
   .option('--trigger-snapshot', 'ask the agent running on DATA_DIR to snapshot now, print it, exit')
+  .option(
+    '--recover',
+    'quorum lost for good: make this stopped node the only voter of its DATA_DIR, print it, exit',
+  )
   .addOption(new Option('--tick-ms <ms>', 'Raft tick length in milliseconds').default('100'))
   .addOption(
     new Option('--snapshot-threshold <n>', 'applied entries between automatic snapshots').default(
@@ -33,6 +58,24 @@ program
   )
   .addOption(
     new Option('--snapshot-trailing <n>', 'log entries kept behind a snapshot').default('10240'),
+  )
+  .addOption(
+    new Option(
+      '--autopilot-stabilization-ms <ms>',
+      'a replica must be healthy this long before autopilot promotes it',
+    ).default('10000'),
+  )
+  .addOption(
+    new Option(
+      '--autopilot-failed-grace-ms <ms>',
+      'a voter gossip reports failed this long is replaced',
+    ).default('5000'),
+  )
+  .addOption(
+    new Option(
+      '--autopilot-reap-ms <ms>',
+      'a failed or departed replica is removed after this long',
+    ).default('60000'),
   )
   .showHelpAfterError()
   .action(async (dataDir: string | undefined, flags: RawFlags) => {
@@ -62,6 +105,8 @@ program
     process.exit(code);
   });
 
+registerStatusCommand(program);
+
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
@@ -70,6 +115,13 @@ async function main(dataDir: string | undefined, flags: RawFlags): Promise<numbe
   if (dataDir === undefined) {
     console.error('sappers: missing DATA_DIR argument (e.g. ./raft/node1); see --help');
     return 2;
+  }
+  if (flags.recover === true) {
+    if (flags.triggerSnapshot === true) {
+      console.error('sappers: --recover and --trigger-snapshot cannot be combined');
+      return 2;
+    }
+    return runRecover(dataDir);
   }
   if (flags.triggerSnapshot === true) return triggerSnapshot(dataDir);
   try {

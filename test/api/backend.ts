@@ -3,7 +3,13 @@
 // proposals and membership changes by calling the leader's backend directly, as the agent
 // forwards them over its transport.
 import { pino } from 'pino';
-import type { ApiBackend, PeerInfo, SnapshotInfo } from '../../src/api/backend.ts';
+import type {
+  ApiBackend,
+  ClusterInfo,
+  GossipMemberInfo,
+  PeerInfo,
+  SnapshotInfo,
+} from '../../src/api/backend.ts';
 import { RaftDriver } from '../../src/raft/driver.ts';
 import {
   defaultRaftOptions,
@@ -133,6 +139,44 @@ class NodeBackend implements ApiBackend {
     }
   }
 
+  /** The in-process cluster stands in for gossip: live nodes alive, killed ones failed. */
+  gossipMembers(): readonly GossipMemberInfo[] {
+    return this.cluster.everyId().map((id) => {
+      const [addr = '', port = '0'] = raftAddr(id).split(':');
+      return {
+        name: id,
+        addr,
+        port: Number(port) + 1000,
+        status: this.cluster.live(id) === undefined ? 'failed' : 'alive',
+        tags: { role: 'sappers', id, raft_addr: raftAddr(id) },
+        cpuFreeMilli: null,
+        memFreeBytes: null,
+      };
+    });
+  }
+
+  clusterInfo(): ClusterInfo {
+    const s = this.raft.status();
+    const server = (id: string, voter: boolean): ClusterInfo['servers'][number] => ({
+      id,
+      address: s.config.addresses?.[id] ?? '',
+      voter,
+      matchIndex: id === s.id ? s.lastIndex : (s.progress?.[id]?.match ?? null),
+      lastContactMs: id === s.id ? 0 : null,
+      healthy: this.cluster.live(id) !== undefined,
+    });
+    return {
+      clusterId: this.state.clusterId,
+      leader: s.leader,
+      term: s.term,
+      commitIndex: s.commit,
+      servers: [
+        ...s.config.voters.map((id) => server(id, true)),
+        ...s.config.learners.map((id) => server(id, false)),
+      ],
+    };
+  }
+
   private async confChange(change: ConfChange, timeoutMs: number): Promise<void> {
     const leader = this.leaderBackend();
     if (leader !== this) return leader.confChange(change, timeoutMs);
@@ -159,10 +203,12 @@ function persist(storage: MemoryStorage, rd: Ready): void {
 
 export class ApiTestCluster {
   private readonly nodes = new Map<string, NodeBackend>();
+  private readonly ids: string[] = [];
 
   constructor(ids: readonly string[]) {
     const addresses = Object.fromEntries(ids.map((id) => [id, raftAddr(id)]));
     const config = { voters: [...ids], learners: [], addresses };
+    this.ids.push(...ids);
     for (const id of ids) {
       const b = new NodeBackend(id, new MemoryStorage(config), this);
       this.nodes.set(id, b);
@@ -174,6 +220,11 @@ export class ApiTestCluster {
     const b = this.nodes.get(id);
     if (b === undefined) throw new Error(`unknown node ${id}`);
     return b;
+  }
+
+  /** Every node this cluster started, killed or not. */
+  everyId(): readonly string[] {
+    return this.ids;
   }
 
   live(id: string): NodeBackend | undefined {

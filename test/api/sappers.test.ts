@@ -49,6 +49,8 @@ describe('sappers endpoints and backend failures', TEST_TIMEOUT, () => {
       join: () => Promise.reject(new RaftError('CONF_CHANGE_PENDING', 'change pending')),
       removePeer: (id, t) => b.removePeer(id, t),
       triggerSnapshot: () => Promise.reject(new Error('disk full')),
+      gossipMembers: () => b.gossipMembers(),
+      clusterInfo: () => b.clusterInfo(),
     };
   }
 

@@ -117,6 +117,16 @@ describe('e2e: the command line', { timeout: 120_000 }, () => {
         /--gossip-port/,
       ],
       ['same port twice', [...base, `127.0.0.1:${p1}`, dir], /--http-addr/],
+      [
+        'bad --encrypt key (10 bytes)',
+        [...base, `127.0.0.1:${p2}`, '--encrypt', 'AAAAAAAAAAAAAA==', dir],
+        /--encrypt.*10 bytes/,
+      ],
+      ['--encrypt not base64', [...base, `127.0.0.1:${p2}`, '--encrypt', 'no!', dir], /--encrypt/],
+      ['even --voters', [...base, `127.0.0.1:${p2}`, '--voters', '2', dir], /--voters.*odd/],
+      ['bad --join', [...base, `127.0.0.1:${p2}`, '--join', 'nohost', dir], /--join/],
+      ['bad --bind', [...base, `127.0.0.1:${p2}`, '--bind', 'eth0', dir], /--bind/],
+      ['bad --tags', [...base, `127.0.0.1:${p2}`, '--tags', 'a,b c', dir], /--tags/],
     ];
     // Two at a time: each is a Node start-up.
     for (let i = 0; i < cases.length; i += 2) {
@@ -147,6 +157,23 @@ describe('e2e: the command line', { timeout: 120_000 }, () => {
         join(cluster.root, 'raft', 'busy'),
       ]);
       assertUsageError(r, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`), 'port in use');
+      const http = await freePort();
+      const g = await runCli([
+        '--node-id',
+        'busy',
+        '--raft-addr',
+        `127.0.0.1:${raft}`,
+        '--http-addr',
+        `127.0.0.1:${http}`,
+        '--gossip-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--join',
+        `127.0.0.1:${port}`,
+        join(cluster.root, 'raft', 'busy'),
+      ]);
+      assertUsageError(g, new RegExp(`--gossip-port ${port}: .*EADDRINUSE`), 'gossip port in use');
     } finally {
       await new Promise((r) => busy.close(r));
     }
@@ -210,6 +237,15 @@ describe('e2e: the command line', { timeout: 120_000 }, () => {
       ['--tick-ms <ms>', '"100"'],
       ['--snapshot-threshold <n>', '"8192"'],
       ['--snapshot-trailing <n>', '"10240"'],
+      ['--join <host:port>', '127.0.0.1:7946'],
+      ['--bind <ip>', '"0.0.0.0"'],
+      ['--advertise <ip>', null],
+      ['--encrypt <base64-key>', null],
+      ['--tags <a,b>', '""'],
+      ['--voters <n>', '"3"'],
+      ['--autopilot-stabilization-ms <ms>', '"10000"'],
+      ['--autopilot-failed-grace-ms <ms>', '"5000"'],
+      ['--autopilot-reap-ms <ms>', '"60000"'],
       ['--help', null],
     ];
     for (const [flag, dflt] of flags) {

@@ -387,6 +387,11 @@ export interface AgentSpec {
   readonly extraArgs: readonly string[];
   /** Start through `./sappers` with this cwd and DATA_DIR argument (the seed's commands). */
   readonly launcher?: { readonly cwd: string; readonly dataDirArg: string };
+  /**
+   * Gossip addresses passed as `--join` at each start (never the default 127.0.0.1:7946, which
+   * a user's cluster may own): the test's first agent, and for that one the others.
+   */
+  readonly gossipJoin?: () => readonly string[];
 }
 
 export class Agent {
@@ -437,6 +442,7 @@ export class Agent {
       addr(s.raftPort),
       '--http-addr',
       addr(s.httpPort),
+      ...(s.gossipJoin?.() ?? []).flatMap((j) => ['--join', j]),
       ...s.extraArgs,
       ...extra,
       s.launcher?.dataDirArg ?? s.dataDir,
@@ -641,14 +647,25 @@ export class TestCluster {
       bindHost: seed ? '' : '127.0.0.1',
       extraArgs: extra,
       ...(launcher ? { launcher: { cwd: this.root, dataDirArg: `./raft/${id}` } } : {}),
+      gossipJoin: () => this.gossipJoin(id),
     });
     this.agents.set(id, agent);
     return agent;
   }
 
+  /** `--join` targets for `id`: the first agent's gossip port; for the first, the others'. */
+  gossipJoin(id: string): string[] {
+    const all = this.list();
+    const first = all[0];
+    if (first === undefined) return [];
+    const targets = first.id === id ? all.slice(1) : [first];
+    return targets.map((a) => `127.0.0.1:${a.spec.gossipPort}`);
+  }
+
   /**
-   * The seed's recipe: the first agent with `--bootstrap <bootstrapArg>`, the others empty and
-   * joined through POST /join on the first. Resolves with the leader once all are voters.
+   * The seed's recipe: the first agent with `--bootstrap <bootstrapArg>`, the others empty.
+   * With `--bootstrap 1` the others are joined through POST /join on the first; with N > 1 the
+   * cluster forms by gossip alone (no /join). Resolves with the leader once all are voters.
    */
   async form(ids: readonly string[], bootstrapArg = '1'): Promise<Agent> {
     const [first, ...rest] = ids;
@@ -659,9 +676,32 @@ export class TestCluster {
     a0.start(['--bootstrap', bootstrapArg]);
     for (const id of rest) this.get(id).start();
     await Promise.all(agents.map((a) => a.waitReady()));
-    await this.leader([a0]);
-    for (const id of rest) await this.join(this.get(id), a0);
+    if (bootstrapArg === '1') {
+      await this.leader([a0]);
+      for (const id of rest) await this.join(this.get(id), a0);
+    } else {
+      await this.voters(ids);
+    }
     return this.leader();
+  }
+
+  /** Waits until the leader's Raft configuration has exactly `ids` as voters. */
+  async voters(ids: readonly string[], timeoutMs = 30_000): Promise<void> {
+    const want = [...ids].sort().join(',');
+    await waitFor(`voters ${want}`, timeoutMs, async () => {
+      const leader = await this.leader(
+        ids.map((id) => this.get(id)),
+        timeoutMs,
+      );
+      const o = await http(leader.httpAddr, 'GET', '/v1/operator/raft/configuration');
+      if (o.kind !== 'response' || o.status !== 200) return undefined;
+      const cfg = JSON.parse(o.body) as { Servers: { ID: string; Voter: boolean }[] };
+      const got = cfg.Servers.filter((x) => x.Voter)
+        .map((x) => x.ID)
+        .sort()
+        .join(',');
+      return got === want ? true : undefined;
+    });
   }
 
   /** POST /join {"id","addr"} on `via` until it answers 200 (the node is then a voter). */
