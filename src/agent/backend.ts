@@ -191,8 +191,11 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
     deadline: number,
   ): Promise<ForwardResult> {
     const r = await this.c.forwarder.request(leader, req, Math.max(1, deadline - Date.now()));
+    // A node that asked to be removed never applies its removal: the leader stops replicating
+    // to it as soon as the change is applied, so waiting for it would only wait out the deadline.
+    const removedSelf = req.op === 'remove' && req.node === this.c.raft.status().id;
     const left = deadline - Date.now();
-    if (left > 0) {
+    if (left > 0 && !removedSelf) {
       await this.c.watch.wait(r.index - 1, () => this.c.state.lastApplied, left).catch(() => false);
     }
     return r;
@@ -216,9 +219,13 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
         if (s.leader !== null) return await this.forward(s.leader, req, deadline);
         throw new RaftError('NOT_LEADER', 'No cluster leader', null);
       } catch (err) {
+        // All three are refusals before anything was appended; a transfer ends within an
+        // election timeout, and then the new leader takes the request.
         const retry =
           err instanceof RaftError &&
-          (err.code === 'NOT_LEADER' || err.code === 'CONF_CHANGE_PENDING');
+          (err.code === 'NOT_LEADER' ||
+            err.code === 'CONF_CHANGE_PENDING' ||
+            err.code === 'TRANSFER_IN_PROGRESS');
         if (!retry || Date.now() + leaderPollMs >= deadline) throw err;
         await sleep(leaderPollMs);
       }
