@@ -15,7 +15,7 @@ import {
 import { planDeparture } from '../cluster/departure.ts';
 import { LeaderLoop } from '../cluster/leader-loop.ts';
 import { GossipService } from '../cluster/gossip-service.ts';
-import { freeResources, type AgentMeta } from '../cluster/meta.ts';
+import { advertisedBootstrapExpect, freeResources, type AgentMeta } from '../cluster/meta.ts';
 import { Keyring } from '../gossip/wire/index.ts';
 import { encodeCommand, IndexWatch, ManagementState } from '../state/index.ts';
 import { openLmdbStorage, type DurableRaftStorage } from '../storage/index.ts';
@@ -175,14 +175,15 @@ async function startWithStorage(
   }, resourcesRefreshMs);
   const meta = (): AgentMeta => {
     const s = stack?.raft.status();
+    const hasState = hadState || (s !== undefined && (s.lastIndex > 0 || s.snapshotIndex > 0));
     return {
       nodeId: opts.nodeId,
       raftAddr,
       httpAddr,
       tags: opts.tags,
       ...resources,
-      bootstrapExpect: holdRaft ? opts.bootstrap : 0,
-      hasState: hadState || (s !== undefined && (s.lastIndex > 0 || s.snapshotIndex > 0)),
+      bootstrapExpect: advertisedBootstrapExpect(opts.bootstrap, hasState),
+      hasState,
       clusterId: state.clusterId ?? bootstrapClusterId,
       leaderId: s?.leader ?? null,
     };

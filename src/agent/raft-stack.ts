@@ -11,7 +11,8 @@ import {
   type Message,
 } from '../raft/index.ts';
 import { RaftDriver } from '../raft/driver.ts';
-import { encodeCommand, type ManagementState } from '../state/index.ts';
+import { bootstrapEntries } from '../cluster/bootstrap-log.ts';
+import type { ManagementState } from '../state/index.ts';
 import type { DurableRaftStorage } from '../storage/index.ts';
 import type { AgentOptions } from './options.ts';
 import { Snapshotter } from './snapshotter.ts';
@@ -106,31 +107,10 @@ export async function writeBootstrapLog(
   voters: readonly Voter[],
   clusterId: string,
 ): Promise<InitialState> {
-  const self = voters.find((v) => v.id === selfId);
-  if (self === undefined) throw new Error(`bootstrap voters must include ${selfId}`);
-  const addresses: Record<string, string> = {};
-  for (const v of voters) addresses[v.id] = v.raftAddr;
-  const config = { voters: voters.map((v) => v.id).sort(), learners: [], addresses };
-  const entries: Entry[] = [
-    {
-      type: 'conf',
-      term: 1,
-      index: 1,
-      change: { type: 'addVoter', node: selfId, address: self.raftAddr },
-      config,
-    },
-    {
-      type: 'normal',
-      term: 1,
-      index: 2,
-      data: encodeCommand({ t: 'cluster.init', clusterId }),
-    },
-  ];
-  // A lone voter's log is committed as written; with others, the id commits with a leader.
-  const commit = voters.length === 1 ? 2 : 1;
+  const { entries, hardState } = bootstrapEntries(selfId, voters, clusterId, Date.now());
   await storage.persist({
     softState: null,
-    hardState: { term: 1, vote: selfId, commit },
+    hardState,
     entries,
     snapshot: null,
     committed: [],

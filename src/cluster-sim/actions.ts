@@ -1,18 +1,8 @@
-// Autopilot actions as Raft membership changes (the mapping src/cluster/autopilot-types.ts
-// documents and LeaderLoop.execute performs), and the injected autopilot bug.
+// What a leader's membership change does to the voters (for the quorum check), and the
+// injected autopilot bug. Actions become Raft changes through the leader loop's own
+// confChangeOf (src/cluster/leader-loop.ts).
 import type { AutopilotAction, AutopilotObservation } from '../cluster/autopilot-types.ts';
 import { applyChange, type ConfChange, type Config } from '../raft/index.ts';
-
-export function toConfChange(a: AutopilotAction): ConfChange {
-  switch (a.type) {
-    case 'addLearner':
-      return { type: 'addLearner', node: a.id, address: a.raftAddr };
-    case 'promote':
-      return { type: 'promote', node: a.id };
-    case 'remove':
-      return { type: 'remove', node: a.id };
-  }
-}
 
 /** The voters after `change`, or null when it leaves the voters as they are. */
 export function voterChangeOf(config: Config, change: ConfChange): string[] | null {

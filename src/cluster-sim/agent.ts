@@ -2,24 +2,33 @@
 // in-memory disk (a crash keeps only what was persisted), bootstrap by gossip while it has no
 // state, and the leader's autopilot, one membership change at a time. It does what
 // src/agent/agent.ts, src/cluster/bootstrap-waiter.ts and src/cluster/leader-loop.ts do, on the
-// simulator's clock instead of timers: the decisions (decideBootstrap, Autopilot, the leader
-// loop's observation) are the real ones, imported.
+// simulator's clock instead of timers: the decisions and mappings (the bootstrap gate over
+// gossip's peers, the bootstrap log, Autopilot, the leader loop's observation and conf changes,
+// gossip's reconnect target) are the real ones, imported.
 import pino from 'pino';
-import { decideBootstrap, type BootstrapDecision } from '../cluster/bootstrap.ts';
+import { BootstrapGate, type BootstrapDecision } from '../cluster/bootstrap.ts';
+import { bootstrapEntries } from '../cluster/bootstrap-log.ts';
+import { bootstrapPeersOf } from '../cluster/bootstrap-waiter.ts';
 import { Autopilot } from '../cluster/autopilot.ts';
 import type { AutopilotAction, AutopilotObservation } from '../cluster/autopilot-types.ts';
-import type { GossipPeer } from '../cluster/gossip-service.ts';
-import { LeaderLoop, leaderTickMs } from '../cluster/leader-loop.ts';
-import { decodeMeta, encodeMeta, type AgentMeta } from '../cluster/meta.ts';
+import {
+  aloneCheckMs,
+  joinBackoffMaxMs,
+  joinBackoffMinMs,
+  toPeer,
+  type GossipPeer,
+} from '../cluster/gossip-service.ts';
+import { confChangeOf, LeaderLoop, leaderTickMs } from '../cluster/leader-loop.ts';
+import { advertisedBootstrapExpect, encodeMeta, type AgentMeta } from '../cluster/meta.ts';
+import { FailedMembers, pickReconnectTarget } from '../cluster/reconnect.ts';
 import { defaultLANConfig, GossipCore, type Member, type OutStream } from '../gossip/core/index.ts';
 import type { GossipAddress, GossipMessage } from '../gossip/messages.ts';
 import { MemoryStorage, RaftError, type Message } from '../raft/index.ts';
 import { storageLogView } from '../sim/log-view.ts';
 import type { Prng } from '../sim/prng.ts';
-import { bootstrapLog } from './bootstrap-log.ts';
 import { RaftHost, type RaftHostEnv } from './raft-host.ts';
 import type { AgentSpec, Scenario } from './scenario.ts';
-import { planBuggyRemoval, toConfChange, voterChangeOf } from './actions.ts';
+import { planBuggyRemoval, voterChangeOf } from './actions.ts';
 import type { ClusterChecks } from './checks.ts';
 
 export interface AgentEnv extends Omit<RaftHostEnv, 'send'> {
@@ -47,9 +56,6 @@ export interface AgentEnv extends Omit<RaftHostEnv, 'send'> {
 /** BootstrapWaiter's recheck period and the agent's meta refresh period. */
 const bootstrapRecheckMs = 250;
 const metaRefreshMs = 1_000;
-const joinBackoffMinMs = 250;
-const joinBackoffMaxMs = 5_000;
-const aloneCheckMs = 2_000;
 const silentLogger = pino({ enabled: false });
 
 export function simAddress(index: number): GossipAddress {
@@ -77,6 +83,10 @@ export class SimAgent {
   private autopilot = new Autopilot();
   private ledTerm = -1;
   private pending: { readonly index: number; readonly term: number } | null = null;
+  private gate = new BootstrapGate();
+  private failed = new FailedMembers();
+  private nextReconnectMs = 0;
+  private reconnectRng: Prng | null = null;
 
   constructor(spec: AgentSpec, env: AgentEnv, rng: Prng) {
     this.spec = spec;
@@ -122,6 +132,10 @@ export class SimAgent {
     if (!this.hadState && e === 1) this.writeBootstrap([{ id: this.id, raftAddr: this.raftAddr }]);
     this.holdRaft = !this.hadState && e > 1;
     this.decided = !this.holdRaft;
+    this.gate = new BootstrapGate(this.env.scenario.bootstrapSettleMs);
+    this.failed = new FailedMembers();
+    this.nextReconnectMs = this.env.now() + this.env.scenario.reconnectIntervalMs;
+    this.reconnectRng = this.rng.fork(`reconnect:${inc}`);
     this.raftHost = this.newRaftHost();
     if (!this.hadState && e === 1) this.raftHost.core.campaign();
     this.raftHost.process();
@@ -237,11 +251,35 @@ export class SimAgent {
       const g = this.gossipCore;
       if (this.incarnation !== inc || g === null) return;
       const alone = !g.members().some((m) => m.name !== this.id && isAlive(m));
-      if (!alone) return this.joinLoop(inc, aloneCheckMs);
+      if (!alone) {
+        this.reconnect(g);
+        return this.joinLoop(inc, aloneCheckMs);
+      }
       g.join(this.env.joinTargets(this.id));
       this.flushGossip();
       this.joinLoop(inc, Math.min(joinBackoffMaxMs, delayMs * 2));
     });
+  }
+
+  /** GossipService's reconnect: remember failed members; when due, push-pull with one. */
+  private reconnect(g: GossipCore): void {
+    const now = this.env.now();
+    const members = g.members();
+    this.failed.observe(members, this.id, now);
+    if (now < this.nextReconnectMs) return;
+    this.nextReconnectMs = now + this.env.scenario.reconnectIntervalMs;
+    const target = pickReconnectTarget({
+      selfName: this.id,
+      selfAddr: simAddress(this.spec.index),
+      members,
+      failed: this.failed.list(),
+      joinTargets: this.env.joinTargets(this.id),
+      random: () => this.reconnectRng?.float() ?? 0,
+    });
+    if (target === null) return;
+    this.env.count('gossip.reconnect');
+    g.join([target]);
+    this.flushGossip();
   }
 
   gossipTick(token: number): void {
@@ -295,6 +333,7 @@ export class SimAgent {
 
   private meta(): AgentMeta {
     const s = this.raftHost?.core.status();
+    const hasState = this.hadState || (s !== undefined && (s.lastIndex > 0 || s.snapshotIndex > 0));
     return {
       nodeId: this.id,
       raftAddr: this.raftAddr,
@@ -302,8 +341,8 @@ export class SimAgent {
       tags: this.spec.tags,
       cpuFreeMilli: this.spec.cpuFreeMilli,
       memFreeBytes: this.spec.memFreeBytes,
-      bootstrapExpect: this.holdRaft ? this.spec.expect : 0,
-      hasState: this.hadState || (s !== undefined && (s.lastIndex > 0 || s.snapshotIndex > 0)),
+      bootstrapExpect: advertisedBootstrapExpect(this.spec.expect, hasState),
+      hasState,
       clusterId: this.raftHost?.state.clusterId ?? this.bootstrapClusterId,
       leaderId: s?.leader ?? null,
     };
@@ -331,7 +370,7 @@ export class SimAgent {
   private checkBootstrap(): void {
     if (this.decided || this.gossipCore === null) return;
     const d = this.decide();
-    if (d.kind === 'wait') return;
+    if (d.kind === 'wait' || d.kind === 'conflict') return;
     this.decided = true;
     if (d.kind === 'never') {
       this.env.trace(`${this.id} will not bootstrap: ${d.reason}`);
@@ -347,24 +386,14 @@ export class SimAgent {
     this.refreshMeta();
   }
 
-  /** BootstrapWaiter's input, built from gossip as it builds it. */
+  /** BootstrapWaiter's decision, over gossip's peers mapped as it maps them. */
   private decide(): BootstrapDecision {
     const bug = this.env.scenario.bug === 'lowestIdIgnored';
-    const peers = this.peers().flatMap((m) =>
-      m.meta === null
-        ? []
-        : [
-            {
-              id: m.name,
-              raftAddr: m.meta.raftAddr,
-              alive: m.state === 'alive' || m.state === 'suspect',
-              bootstrapExpect: bug && m.name !== this.id ? 0 : m.meta.bootstrapExpect,
-              hasState: m.meta.hasState,
-              clusterId: m.meta.clusterId,
-            },
-          ],
+    const peers = bootstrapPeersOf(this.peers()).map((p) =>
+      bug && p.id !== this.id ? { ...p, bootstrapExpect: 0 } : p,
     );
-    return decideBootstrap({ selfId: this.id, expect: this.spec.expect, hasState: false, peers });
+    const input = { selfId: this.id, expect: this.spec.expect, hasState: false, peers };
+    return this.gate.decide(input, this.env.now());
   }
 
   private get raftAddr(): string {
@@ -374,7 +403,7 @@ export class SimAgent {
   private writeBootstrap(voters: readonly { id: string; raftAddr: string }[]): void {
     const clusterId = `cluster-${this.id}-${this.rng.fork(`cluster:${this.incarnation}`).next().toString(16)}`;
     this.bootstrapClusterId = clusterId;
-    const log = bootstrapLog(this.id, voters, clusterId, this.env.now());
+    const log = bootstrapEntries(this.id, voters, clusterId, this.env.now());
     this.storage.append(log.entries);
     this.storage.setHardState(log.hardState);
     const ids = voters.map((v) => v.id);
@@ -419,7 +448,7 @@ export class SimAgent {
       action = planBuggyRemoval(obs);
     }
     if (action === null) return;
-    const change = toConfChange(action);
+    const change = confChangeOf(action);
     const after = voterChangeOf(s.config, change);
     try {
       const index = host.core.proposeConfChange(change);
@@ -438,17 +467,6 @@ export class SimAgent {
 
 function isAlive(m: Member): boolean {
   return m.state === 'alive' || m.state === 'suspect';
-}
-
-/** GossipService.members() as the agent maps them. */
-function toPeer(m: Member): GossipPeer {
-  return {
-    name: m.name,
-    addr: m.addr,
-    state: m.state,
-    stateChangeMs: m.stateChangeMs,
-    meta: decodeMeta(m.meta),
-  };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

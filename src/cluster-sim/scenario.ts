@@ -4,7 +4,7 @@
 // override (--nodes) leaves the others as the seed chose them and a replay command reproduces
 // the run exactly.
 import { Prng } from '../sim/prng.ts';
-import type { AutopilotConfig } from '../cluster/index.ts';
+import { defaultBootstrapSettleMs, type AutopilotConfig } from '../cluster/index.ts';
 
 export const bugNames = ['lowestIdIgnored', 'removeWithoutQuorumCheck'] as const;
 export type BugName = (typeof bugNames)[number];
@@ -13,18 +13,30 @@ export function isBugName(s: string): s is BugName {
   return (bugNames as readonly string[]).includes(s);
 }
 
-export const bootstrapModes = ['single', 'single-1', 'all', 'several'] as const;
+export const bootstrapModes = ['single', 'single-1', 'all', 'several', 'unsafe'] as const;
 /**
+ * The layouts src/cluster/bootstrap.ts documents as safe (never two clusters):
  * single: one agent carries --bootstrap N (the seed's way); single-1: one carries --bootstrap 1;
- * all: every agent carries --bootstrap K (Consul's bootstrap_expect); several: 2..K agents carry
- * the same --bootstrap N, the rest none.
+ * all: every agent carries --bootstrap K, K the number of agents (Consul's bootstrap_expect);
+ * several: exactly N agents carry --bootstrap N and fewer than N-1 carry nothing.
+ * And one that is not: unsafe: 2..K agents carry the same --bootstrap N (3 or K), the rest none;
+ * it may make two clusters (or, with fewer than N flagged, none), so it is drawn only when asked
+ * for with --modes and never in the default mix or CI.
  */
 export type BootstrapMode = (typeof bootstrapModes)[number];
+/** The default mix: every documented-safe layout. */
+export const safeBootstrapModes: readonly BootstrapMode[] = [
+  'single',
+  'single-1',
+  'all',
+  'several',
+];
 const modeWeights: Record<BootstrapMode, number> = {
-  single: 0.45,
+  single: 0.4,
   'single-1': 0.15,
   all: 0.15,
-  several: 0.25,
+  several: 0.3,
+  unsafe: 0.25,
 };
 export const targetChoices = [1, 3, 5] as const;
 const targetWeights: Record<number, number> = { 1: 0.15, 3: 0.7, 5: 0.15 };
@@ -75,13 +87,17 @@ export interface Scenario {
   readonly faultGapMs: number;
   /** After healing, liveness must hold within this long. */
   readonly quietMaxMs: number;
+  /** BootstrapGate's settle period (the agent's default). */
+  readonly bootstrapSettleMs: number;
+  /** Gossip reconnect period (the agent's 30 s, scaled to the simulated run's length). */
+  readonly reconnectIntervalMs: number;
   readonly bug: BugName | undefined;
 }
 
 export interface ScenarioOverrides {
   readonly nodes?: number;
   readonly bug?: BugName;
-  /** Bootstrap modes to draw from (default: all of them). */
+  /** Bootstrap modes to draw from (default: the safe ones). */
   readonly modes?: readonly BootstrapMode[];
   /** --voters values to draw from (default 1, 3, 5). */
   readonly targets?: readonly number[];
@@ -112,16 +128,30 @@ export function makeScenario(seed: number, o: ScenarioOverrides = {}): Scenario 
     mem: rng.range(1, 16) * 64 * 2 ** 20,
   }));
 
-  const modes = o.modes ?? bootstrapModes;
+  const modes = o.modes ?? safeBootstrapModes;
   const targets = o.targets ?? targetChoices;
   if (modes.length === 0) throw new RangeError('modes: at least one bootstrap mode');
   if (targets.length === 0 || targets.some((t) => !Number.isInteger(t) || t < 1 || t % 2 === 0)) {
     throw new RangeError('targets: odd integers >= 1');
   }
   const mode = nodes < 2 ? 'single' : pickWeighted(modeDraw, modes, (m) => modeWeights[m]);
-  // N: usually 3 (the seed's), sometimes every agent; never more agents than exist.
-  const n = mode === 'all' ? nodes : Math.min(nodes, expectDraw < 0.7 ? 3 : nodes);
-  const carriers = mode === 'several' ? Math.min(nodes, severalDraw) : mode === 'all' ? nodes : 1;
+  // N: usually 3 (the seed's), sometimes every agent; never more agents than exist. In
+  // `several`, N > (agents + 1) / 2, so that fewer than N-1 agents lack the flag.
+  const severalMinN = Math.min(nodes, Math.floor((nodes + 1) / 2) + 1);
+  const n =
+    mode === 'all'
+      ? nodes
+      : mode === 'several'
+        ? severalMinN + Math.floor(expectDraw * (nodes - severalMinN + 1))
+        : Math.min(nodes, expectDraw < 0.7 ? 3 : nodes);
+  const carriers =
+    mode === 'unsafe'
+      ? Math.min(nodes, severalDraw)
+      : mode === 'all'
+        ? nodes
+        : mode === 'several'
+          ? n
+          : 1;
   const withFlag = new Set(order.slice(0, carriers));
   const agents: AgentSpec[] = [];
   for (let i = 0; i < nodes; i++) {
@@ -155,6 +185,8 @@ export function makeScenario(seed: number, o: ScenarioOverrides = {}): Scenario 
     faultsUntilMs,
     faultGapMs,
     quietMaxMs: 180_000,
+    bootstrapSettleMs: defaultBootstrapSettleMs,
+    reconnectIntervalMs: 10_000,
     bug: o.bug,
   };
 }

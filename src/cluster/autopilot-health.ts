@@ -4,6 +4,24 @@ import type { AutopilotInput, AutopilotMember, AutopilotObservation } from './au
 /** The consensus tag: members carrying it are promoted before untagged ones. */
 export const consensusTag = 'consensus';
 
+/** What autopilot reads of the leader's progress for one peer (`RaftStatus.progress[id]`). */
+export interface PeerProgress {
+  readonly match: number;
+  readonly state: string;
+  readonly recentActive: boolean;
+}
+
+/**
+ * Whether a peer counts as active for autopilot: it answered THIS leader (a new leader's
+ * progress starts at match 0 in probe state, so match > 0 or 'replicate' means an answer came
+ * in this term) and did so within an election timeout. Raft's recentActive alone is not enough:
+ * a new leader marks every peer active when it takes over, so for one election timeout a dead
+ * voter or a learner cut off since before the term would look healthy.
+ */
+export function answeredLeader(p: PeerProgress): boolean {
+  return p.recentActive && (p.match > 0 || p.state === 'replicate');
+}
+
 /**
  * Healthy = the leader itself, or a member that answered the leader within an election timeout,
  * is not failed or left in gossip, and trails the leader's log by at most maxTrailingLogs.

@@ -56,8 +56,9 @@ export interface AutopilotObservation {
   /** `RaftStatus.lastIndex` of the leader. */
   readonly lastIndex: number;
   /**
-   * `RaftStatus.progress[id].recentActive`: the peer answered the leader within an election
-   * timeout. Missing means false. The leader itself need not be listed.
+   * The peer answered this leader in its term and within an election timeout
+   * (`answeredLeader(RaftStatus.progress[id])`; not recentActive alone, which a new leader sets
+   * for every peer). Missing means false. The leader itself need not be listed.
    */
   readonly active: Readonly<Record<string, boolean>>;
   /** True while a conf change is appended but not committed (`RaftNode` allows only one). */

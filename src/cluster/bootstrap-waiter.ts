@@ -1,8 +1,27 @@
 // The agent side of bootstrap by gossip: re-decides whenever gossip changes (and on a timer)
-// until this agent either bootstraps the cluster or learns it never will.
+// until this agent either bootstraps the cluster or learns it never will. The simulator's agent
+// (src/cluster-sim/agent.ts) runs the same gate over the same mapping on its virtual clock.
 import type { Logger } from 'pino';
-import { decideBootstrap, type BootstrapPeer } from './bootstrap.ts';
-import type { GossipService } from './gossip-service.ts';
+import { BootstrapGate, type BootstrapPeer } from './bootstrap.ts';
+import type { GossipPeer, GossipService } from './gossip-service.ts';
+
+/** What bootstrap reads of gossip: every member carrying Sappers metadata. */
+export function bootstrapPeersOf(members: readonly GossipPeer[]): BootstrapPeer[] {
+  const peers: BootstrapPeer[] = [];
+  for (const m of members) {
+    if (m.meta === null) continue;
+    peers.push({
+      id: m.name,
+      raftAddr: m.meta.raftAddr,
+      alive: m.state === 'alive' || m.state === 'suspect',
+      bootstrapExpect: m.meta.bootstrapExpect,
+      hasState: m.meta.hasState,
+      clusterId: m.meta.clusterId,
+      leaderId: m.meta.leaderId,
+    });
+  }
+  return peers;
+}
 
 export interface BootstrapWaiterOptions {
   readonly selfId: string;
@@ -13,6 +32,8 @@ export interface BootstrapWaiterOptions {
   readonly onNever: () => void;
   /** This agent creates the cluster with these voters. */
   readonly onBootstrap: (voters: readonly { id: string; raftAddr: string }[]) => Promise<void>;
+  /** The settle period of BootstrapGate (default defaultBootstrapSettleMs). */
+  readonly settleMs?: number;
 }
 
 const recheckMs = 250;
@@ -20,6 +41,7 @@ const progressLogMs = 10_000;
 
 export class BootstrapWaiter {
   private readonly o: BootstrapWaiterOptions;
+  private readonly gate: BootstrapGate;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private done = false;
@@ -28,6 +50,7 @@ export class BootstrapWaiter {
 
   constructor(o: BootstrapWaiterOptions) {
     this.o = o;
+    this.gate = new BootstrapGate(o.settleMs);
   }
 
   start(): void {
@@ -50,28 +73,20 @@ export class BootstrapWaiter {
 
   private check(): void {
     if (this.done) return;
-    const peers: BootstrapPeer[] = [];
-    for (const m of this.o.gossip.members()) {
-      if (m.meta === null) continue;
-      peers.push({
-        id: m.name,
-        raftAddr: m.meta.raftAddr,
-        alive: m.state === 'alive' || m.state === 'suspect',
-        bootstrapExpect: m.meta.bootstrapExpect,
-        hasState: m.meta.hasState,
-        clusterId: m.meta.clusterId,
-      });
-    }
-    const d = decideBootstrap({
-      selfId: this.o.selfId,
-      expect: this.o.expect,
-      hasState: false,
-      peers,
-    });
-    if (d.kind === 'wait') {
+    const d = this.gate.decide(
+      {
+        selfId: this.o.selfId,
+        expect: this.o.expect,
+        hasState: false,
+        peers: bootstrapPeersOf(this.o.gossip.members()),
+      },
+      performance.now(),
+    );
+    if (d.kind === 'wait' || d.kind === 'conflict') {
       const now = Date.now();
       if (d.reason !== this.lastReason || now - this.lastLogMs > progressLogMs) {
-        this.o.logger.info({ reason: d.reason }, 'bootstrap: waiting');
+        if (d.kind === 'conflict') this.o.logger.error({ reason: d.reason }, 'bootstrap refused');
+        else this.o.logger.info({ reason: d.reason }, 'bootstrap: waiting');
         this.lastReason = d.reason;
         this.lastLogMs = now;
       }

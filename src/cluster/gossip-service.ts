@@ -1,7 +1,9 @@
 // The agent's gossip membership: a memberlist-compatible GossipNode named after --node-id, joined
 // through --join addresses (retried with bounded backoff, and again whenever this node finds
-// itself alone), carrying this agent's metadata (refreshed as free resources, cluster id or
-// state change) and reporting members with their decoded Sappers metadata.
+// itself alone; even when not alone, every reconnectIntervalMs it push-pulls with one failed
+// member or unreached join target so that islands left by a long partition merge: reconnect.ts),
+// carrying this agent's metadata (refreshed as free resources, cluster id or state change) and
+// reporting members with their decoded Sappers metadata.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -12,6 +14,12 @@ import { GossipNode } from '../gossip/net/index.ts';
 import type { Keyring } from '../gossip/wire/index.ts';
 import type { HostPort } from '../transport/address.ts';
 import { decodeMeta, encodeMeta, type AgentMeta } from './meta.ts';
+import {
+  defaultReconnectIntervalMs,
+  FailedMembers,
+  pickReconnectTarget,
+  type ReconnectMember,
+} from './reconnect.ts';
 
 export interface GossipServiceOptions {
   readonly nodeId: string;
@@ -31,6 +39,10 @@ export interface GossipServiceOptions {
   readonly config?: GossipConfig;
   /** How often free resources are re-read into the metadata. */
   readonly metaRefreshMs?: number;
+  /** How often to push-pull with a failed member or unreached join target (default 30 s). */
+  readonly reconnectIntervalMs?: number;
+  /** Failed members are remembered for reconnecting this long (default 72 h). */
+  readonly reconnectTimeoutMs?: number;
 }
 
 /** A gossip member with its Sappers metadata (null for plain memberlist peers). */
@@ -48,10 +60,10 @@ export interface GossipPeerEvent {
   readonly peer: GossipPeer;
 }
 
-const joinBackoffMinMs = 250;
-const joinBackoffMaxMs = 5_000;
-/** Check for "alone" this often once joined. */
-const aloneCheckMs = 2_000;
+export const joinBackoffMinMs = 250;
+export const joinBackoffMaxMs = 5_000;
+/** Check for "alone" (and remember failed members) this often once joined. */
+export const aloneCheckMs = 2_000;
 const defaultMetaRefreshMs = 10_000;
 const maxJoinTargets = 64;
 
@@ -63,11 +75,19 @@ export class GossipService {
   private wake: (() => void) | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private joinedLogged = false;
+  private readonly failed: FailedMembers;
+  private nextReconnectMs: number;
 
   private constructor(node: GossipNode, o: GossipServiceOptions, meta: Uint8Array) {
     this.node = node;
     this.o = o;
     this.lastMeta = meta;
+    this.failed = new FailedMembers(o.reconnectTimeoutMs);
+    this.nextReconnectMs = performance.now() + this.reconnectIntervalMs;
+  }
+
+  private get reconnectIntervalMs(): number {
+    return this.o.reconnectIntervalMs ?? defaultReconnectIntervalMs;
   }
 
   static async start(o: GossipServiceOptions): Promise<GossipService> {
@@ -189,6 +209,7 @@ export class GossipService {
         }
         delayMs = joinBackoffMinMs;
         attempts = 0;
+        await this.reconnect();
         await this.sleep(aloneCheckMs);
         continue;
       }
@@ -208,6 +229,28 @@ export class GossipService {
       await this.sleep(delayMs);
       delayMs = Math.min(joinBackoffMaxMs, delayMs * 2);
     }
+  }
+
+  /** Remembers failed members; when due, push-pulls with one of them or a join target. */
+  private async reconnect(): Promise<void> {
+    const members: readonly ReconnectMember[] = this.node.members();
+    const now = performance.now();
+    this.failed.observe(members, this.o.nodeId, now);
+    if (now < this.nextReconnectMs) return;
+    this.nextReconnectMs = now + this.reconnectIntervalMs;
+    const joinTargets = await this.targets().catch(() => []);
+    if (this.closed) return;
+    const target = pickReconnectTarget({
+      selfName: this.o.nodeId,
+      selfAddr: { host: this.o.advertiseHost, port: this.o.port },
+      members,
+      failed: this.failed.list(),
+      joinTargets,
+      random: Math.random,
+    });
+    if (target === null) return;
+    this.o.logger.debug({ target: `${target.host}:${target.port}` }, 'gossip: reconnecting');
+    this.node.join([target]);
   }
 
   private async targets(): Promise<GossipAddress[]> {
@@ -230,7 +273,8 @@ export class GossipService {
   }
 }
 
-function toPeer(m: {
+/** A gossip member as the cluster layer sees it (the simulator maps its members the same way). */
+export function toPeer(m: {
   name: string;
   addr: GossipAddress;
   state: MemberState;

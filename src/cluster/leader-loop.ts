@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ConfChange, RaftStatus } from '../raft/index.ts';
 import type { Command, MemberStatus } from '../state/index.ts';
 import { Autopilot } from './autopilot.ts';
+import { answeredLeader } from './autopilot-health.ts';
 import type {
   AutopilotAction,
   AutopilotConfig,
@@ -16,6 +17,18 @@ import type {
 } from './autopilot-types.ts';
 import type { GossipPeer } from './gossip-service.ts';
 import type { AgentMeta } from './meta.ts';
+
+/** The Raft membership change that carries out an autopilot action. */
+export function confChangeOf(a: AutopilotAction): ConfChange {
+  switch (a.type) {
+    case 'addLearner':
+      return { type: 'addLearner', node: a.id, address: a.raftAddr };
+    case 'promote':
+      return { type: 'promote', node: a.id };
+    case 'remove':
+      return { type: 'remove', node: a.id };
+  }
+}
 
 /** A members-table row as the loop compares it (the table's own row type has more fields). */
 export interface MemberRowView {
@@ -230,7 +243,7 @@ export class LeaderLoop {
     const active: Record<string, boolean> = {};
     for (const [id, pr] of Object.entries(s.progress ?? {})) {
       match[id] = pr.match;
-      active[id] = pr.recentActive;
+      active[id] = answeredLeader(pr);
     }
     return {
       nowMs: now,
@@ -256,12 +269,7 @@ export class LeaderLoop {
   }
 
   private execute(a: AutopilotAction): void {
-    const change: ConfChange =
-      a.type === 'addLearner'
-        ? { type: 'addLearner', node: a.id, address: a.raftAddr }
-        : a.type === 'promote'
-          ? { type: 'promote', node: a.id }
-          : { type: 'remove', node: a.id };
+    const change = confChangeOf(a);
     const verb = { addLearner: 'adding replica', promote: 'promoting', remove: 'removing' }[a.type];
     this.c.logger.info(
       { autopilot: a.type, node: a.id, reason: a.reason },

@@ -23,7 +23,7 @@ export interface AgentMeta {
   /** Free CPU in thousandths of a core (cores x 1000 minus the 1-minute load). */
   readonly cpuFreeMilli: number;
   readonly memFreeBytes: number;
-  /** --bootstrap N while this agent still waits to bootstrap, else 0. */
+  /** --bootstrap N until this agent has Raft state (advertisedBootstrapExpect), else 0. */
   readonly bootstrapExpect: number;
   /** DATA_DIR holds Raft state: this agent belongs to a cluster already. */
   readonly hasState: boolean;
@@ -132,4 +132,13 @@ export function freeResources(): { cpuFreeMilli: number; memFreeBytes: number } 
   const cpuFree = Math.max(0, Math.round((cores - load) * 10)) * 100;
   const mibs64 = 64 * 1024 * 1024;
   return { cpuFreeMilli: cpuFree, memFreeBytes: Math.floor(freemem() / mibs64) * mibs64 };
+}
+
+/**
+ * The bootstrapExpect an agent advertises: its --bootstrap N for as long as it has no Raft
+ * state, also after deciding not to bootstrap while it waits to be added (bootstrap.ts's safety
+ * argument counts on it: a flagged agent never looks unflagged), then 0.
+ */
+export function advertisedBootstrapExpect(flag: number, hasState: boolean): number {
+  return hasState ? 0 : flag;
 }

@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pino } from 'pino';
 import {
+  answeredLeader,
   Autopilot,
   defaultAutopilotConfig,
+  LeaderLoop,
   planAutopilot,
   validateAutopilotConfig,
 } from '../../src/cluster/index.ts';
-import type { AutopilotAction, AutopilotObservation } from '../../src/cluster/index.ts';
+import type {
+  AgentMeta,
+  AutopilotAction,
+  AutopilotConfig,
+  AutopilotObservation,
+  GossipPeer,
+} from '../../src/cluster/index.ts';
+import type { ProgressStatus, RaftStatus } from '../../src/raft/index.ts';
 import { input, testConfig } from './autopilot-fixture.ts';
 import type { World } from './autopilot-fixture.ts';
 
@@ -391,4 +401,148 @@ test('validateAutopilotConfig names the bad field', () => {
     () => validateAutopilotConfig({ ...testConfig, stabilizationMs: Number.NaN }),
     /stabilizationMs/,
   );
+});
+
+// A brand-new leader: Raft marks every peer recently active when it takes over, so autopilot
+// must count only peers that answered THIS leader (the simulator's seeds 677 and 922).
+function newLeaderStatus(
+  voters: string[],
+  learners: string[],
+  progress: Record<string, { match: number; state: string; recentActive?: boolean }>,
+): RaftStatus {
+  const all: Record<string, ProgressStatus> = {};
+  for (const [id, p] of Object.entries(progress)) {
+    all[id] = { match: p.match, next: 11, state: p.state, recentActive: p.recentActive ?? true };
+  }
+  return {
+    id: 'n1',
+    term: 2,
+    vote: 'n1',
+    role: 'leader',
+    leader: 'n1',
+    commit: 10,
+    applied: 10,
+    firstIndex: 1,
+    lastIndex: 11,
+    lastTerm: 2,
+    snapshotIndex: 0,
+    config: { voters, learners },
+    progress: all,
+    transferee: null,
+  };
+}
+
+function leaderLoop(config: Partial<AutopilotConfig>, nowMs: { v: number }): LeaderLoop {
+  return new LeaderLoop({
+    selfId: 'n1',
+    raftStatus: () => {
+      throw new Error('not used: observe() is given the status');
+    },
+    gossipPeers: () => [],
+    clusterId: () => 'c1',
+    memberRows: () => [],
+    propose: () => Promise.reject(new Error('not used')),
+    proposeConfChange: () => Promise.reject(new Error('not used')),
+    autopilot: { ...testConfig, ...config },
+    logger: pino({ level: 'silent' }),
+    nowMs: () => nowMs.v,
+  });
+}
+
+function alivePeer(id: string): GossipPeer {
+  const meta: AgentMeta = {
+    nodeId: id,
+    raftAddr: `10.0.0.${id.slice(1)}:12000`,
+    httpAddr: `10.0.0.${id.slice(1)}:11000`,
+    tags: [],
+    cpuFreeMilli: 1000,
+    memFreeBytes: 1 << 30,
+    bootstrapExpect: 0,
+    hasState: true,
+    clusterId: 'c1',
+    leaderId: 'n1',
+  };
+  return {
+    name: id,
+    addr: { host: `10.0.0.${id.slice(1)}`, port: 7946 },
+    state: 'alive',
+    stateChangeMs: 0,
+    meta,
+  };
+}
+
+test('answeredLeader: recentActive alone is not an answer to this leader', () => {
+  assert.equal(answeredLeader({ match: 0, state: 'probe', recentActive: true }), false);
+  assert.equal(answeredLeader({ match: 7, state: 'probe', recentActive: true }), true);
+  assert.equal(answeredLeader({ match: 0, state: 'replicate', recentActive: true }), true);
+  assert.equal(answeredLeader({ match: 7, state: 'replicate', recentActive: false }), false);
+});
+
+test('seed 677: a new leader with --voters 1 never removes the live voter before the dead one', () => {
+  // Three bootstrap voters, n2 crashed (gossip has not noticed yet), n3 answered the new leader.
+  const now = { v: 1_000 };
+  const loop = leaderLoop({ targetVoters: 1 }, now);
+  const ap = new Autopilot();
+  const peers = ['n1', 'n2', 'n3'].map(alivePeer);
+  const before = newLeaderStatus(['n1', 'n2', 'n3'], [], {
+    n2: { match: 0, state: 'probe' },
+    n3: { match: 0, state: 'probe' },
+  });
+  assert.equal(ap.step(loop.observe(before, peers)), null, 'nobody has answered: no removal');
+  now.v = 1_200;
+  const s = newLeaderStatus(['n1', 'n2', 'n3'], [], {
+    n2: { match: 0, state: 'probe' },
+    n3: { match: 11, state: 'replicate' },
+  });
+  const a = ap.step(loop.observe(s, peers));
+  assert.deepEqual(a === null ? null : { type: a.type, id: a.id }, { type: 'remove', id: 'n2' });
+  // With n2 gone, n3 may go too: [n1] keeps its quorum. Never [n1,n2] with n2 down.
+  const s2 = newLeaderStatus(['n1', 'n3'], [], { n3: { match: 12, state: 'replicate' } });
+  now.v = 1_400;
+  assert.deepEqual(
+    ap.step(
+      loop.observe(
+        s2,
+        peers.filter((p) => p.name !== 'n2'),
+      ),
+    )?.id,
+    'n3',
+  );
+});
+
+test('seed 922: a learner cut off since before the term is never promoted by the new leader', () => {
+  // Voters n1..n3 with n3 failed in gossip; learner n4 cut off before n1 won. Raft calls both
+  // recently active for the (slow) leader's first election timeout, 5 s. Promoting n4 would
+  // make [n1..n4] with two of four down.
+  const now = { v: 0 };
+  const loop = leaderLoop({ targetVoters: 3, stabilizationMs: 2_000, failedGraceMs: 5_000 }, now);
+  const ap = new Autopilot();
+  const peers = ['n1', 'n2', 'n3', 'n4'].map(alivePeer);
+  const n3Failed = { ...alivePeer('n3'), state: 'dead' as const };
+  const gossip = [peers[0], peers[1], n3Failed, peers[3]].filter((p) => p !== undefined);
+  for (now.v = 0; now.v <= 10_000; now.v += 500) {
+    const recentActive = now.v < 5_000;
+    const s = newLeaderStatus(['n1', 'n2', 'n3'], ['n4'], {
+      n2: { match: 11, state: 'replicate' },
+      n3: { match: 0, state: 'probe', recentActive },
+      n4: { match: 0, state: 'probe', recentActive },
+    });
+    const a = ap.step(loop.observe(s, gossip));
+    assert.ok(a?.type !== 'promote', `t=${now.v}: ${JSON.stringify(a)}`);
+  }
+  // Once n4 answers and stays healthy for stabilizationMs, it is promoted (n3 goes too).
+  let voters = ['n1', 'n2', 'n3'];
+  const done: string[] = [];
+  for (now.v = 10_500; now.v <= 14_000 && !done.includes('promote n4'); now.v += 500) {
+    const s = newLeaderStatus(voters, ['n4'], {
+      n2: { match: 11, state: 'replicate' },
+      n3: { match: 0, state: 'probe', recentActive: false },
+      n4: { match: 11, state: 'replicate' },
+    });
+    const a = ap.step(loop.observe(s, gossip));
+    if (a === null) continue;
+    done.push(`${a.type} ${a.id}`);
+    if (a.type === 'remove') voters = voters.filter((v) => v !== a.id);
+  }
+  assert.deepEqual(done, ['remove n3', 'promote n4']);
 });
