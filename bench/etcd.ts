@@ -21,6 +21,8 @@ export interface EtcdOptions {
   /** etcd --heartbeat-interval (ms); the election timeout is 10 times this. */
   readonly heartbeatMs: number;
   readonly stopGraceMs: number;
+  /** etcd --snapshot-count; null keeps etcd's default (100,000 in 3.4). */
+  readonly snapshotEvery: number | null;
 }
 
 const startTimeoutMs = 60_000;
@@ -78,6 +80,7 @@ export async function startEtcd(o: EtcdOptions): Promise<BenchCluster> {
       '--election-timeout',
       String(electionMs),
       '--pre-vote=true',
+      ...(o.snapshotEvery === null ? [] : ['--snapshot-count', String(o.snapshotEvery)]),
       '--logger',
       'zap',
       '--log-outputs',
@@ -144,7 +147,11 @@ export async function startEtcd(o: EtcdOptions): Promise<BenchCluster> {
     system: 'etcd',
     members: nodes.map((n) => n.member),
     settings: {
-      command: `etcd --heartbeat-interval ${o.heartbeatMs} --election-timeout ${electionMs} --pre-vote=true (no --unsafe-no-fsync)`,
+      command: `etcd --heartbeat-interval ${o.heartbeatMs} --election-timeout ${electionMs} --pre-vote=true${o.snapshotEvery === null ? '' : ` --snapshot-count ${o.snapshotEvery}`} (no --unsafe-no-fsync)`,
+      snapshots:
+        o.snapshotEvery === null
+          ? 'every 100,000 applied entries (etcd 3.4 default --snapshot-count)'
+          : `every ${o.snapshotEvery} applied entries`,
       'heartbeat / election': `${o.heartbeatMs} ms / ${electionMs}–${electionMs * 2} ms (etcd randomizes in [timeout, 2×timeout))`,
       'pre-vote, check-quorum': 'on (flag), on (always on in etcd server)',
       durability:

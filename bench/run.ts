@@ -52,6 +52,8 @@ const usage = `usage: npm run bench -- [options]
   --target leader|round-robin   where writes go, the same for both systems (leader)
   --tick-ms N             Sappers --tick-ms and etcd --heartbeat-interval; elections 10x (100)
   --sappers-log-level L   Sappers --log-level (INFO, its default)
+  --snapshot-every N      Sappers --snapshot-threshold N and etcd --snapshot-count N (default:
+                          each system's own default, 8,192 and 100,000)
   --profile               node --cpu-prof on every Sappers node (no failover); prints hotspots
   --no-report             do not write docs/BENCHMARKS.md
   --report-file PATH      where the markdown section goes (docs/BENCHMARKS.md)
@@ -79,6 +81,7 @@ function parse() {
       target: { type: 'string', default: 'leader' },
       'tick-ms': { type: 'string', default: '100' },
       'sappers-log-level': { type: 'string', default: 'INFO' },
+      'snapshot-every': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
       'report-file': { type: 'string', default: join(repoRoot, 'docs', 'BENCHMARKS.md') },
@@ -130,6 +133,10 @@ function parse() {
     targeting: targetingOf(values.target),
     tickMs: Math.round(num('tick-ms', values['tick-ms'], 10, 1000)),
     sappersLogLevel: values['sappers-log-level'],
+    snapshotEvery:
+      values['snapshot-every'] === undefined
+        ? null
+        : Math.round(num('snapshot-every', values['snapshot-every'], 1, 1_000_000_000)),
     profile: values.profile,
     report: !values['no-report'],
     reportFile: resolve(values['report-file']),
@@ -156,10 +163,17 @@ async function start(
   o: Opts,
   profDir: string | null,
 ): Promise<BenchCluster> {
-  if (sys === 'etcd') return startEtcd({ dir, heartbeatMs: o.tickMs, stopGraceMs: stopGraceMs(o) });
+  if (sys === 'etcd')
+    return startEtcd({
+      dir,
+      heartbeatMs: o.tickMs,
+      stopGraceMs: stopGraceMs(o),
+      snapshotEvery: o.snapshotEvery,
+    });
   return startSappers({
     dir,
     tickMs: o.tickMs,
+    snapshotEvery: o.snapshotEvery,
     logLevel: o.sappersLogLevel,
     stopGraceMs: stopGraceMs(o),
     ...(profDir === null

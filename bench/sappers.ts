@@ -19,6 +19,8 @@ export interface SappersOptions {
   readonly dir: string;
   readonly tickMs: number;
   readonly logLevel: string;
+  /** Sappers --snapshot-threshold; null keeps its default (8,192). */
+  readonly snapshotEvery: number | null;
   /**
    * Extra node flags per node (e.g. --cpu-prof, which NODE_OPTIONS does not allow): the node
    * is then started as `node FLAGS --import tsx src/cli/main.ts ...`, which is what ./sappers
@@ -43,15 +45,24 @@ interface Node {
 }
 
 export async function startSappers(o: SappersOptions): Promise<BenchCluster> {
-  const ports = await freePorts(6);
+  const ports = await freePorts(9);
+  const gossipPort = (n: number): number => ports[(n - 1) * 3 + 2] ?? 0;
   const nodes: Node[] = [1, 2, 3].map((n) => {
     const id = `node${n}`;
-    const raftPort = ports[(n - 1) * 2] ?? 0;
-    const httpPort = ports[(n - 1) * 2 + 1] ?? 0;
+    const raftPort = ports[(n - 1) * 3] ?? 0;
+    const httpPort = ports[(n - 1) * 3 + 1] ?? 0;
     const dataDir = join(o.dir, id);
+    // Gossip on a port of its own, joining the other members only (never the default
+    // 127.0.0.1:7946, where some other agent on this machine may listen).
+    const joins = [1, 2, 3]
+      .filter((m) => m !== n)
+      .flatMap((m) => ['--join', `127.0.0.1:${gossipPort(m)}`]);
     const args = [
       '--node-id',
       id,
+      '--gossip-port',
+      String(gossipPort(n)),
+      ...joins,
       '--raft-addr',
       `127.0.0.1:${raftPort}`,
       '--http-addr',
@@ -60,6 +71,7 @@ export async function startSappers(o: SappersOptions): Promise<BenchCluster> {
       String(o.tickMs),
       '--log-level',
       o.logLevel,
+      ...(o.snapshotEvery === null ? [] : ['--snapshot-threshold', String(o.snapshotEvery)]),
       ...(n === 1 ? ['--bootstrap', '1'] : []),
       dataDir,
     ];
@@ -124,11 +136,17 @@ export async function startSappers(o: SappersOptions): Promise<BenchCluster> {
     system: 'sappers',
     members: nodes.map((n) => n.member),
     settings: {
-      command: './sappers --tick-ms ' + String(o.tickMs) + ' --log-level ' + o.logLevel,
+      command:
+        `./sappers --tick-ms ${o.tickMs} --log-level ${o.logLevel}` +
+        (o.snapshotEvery === null ? '' : ` --snapshot-threshold ${o.snapshotEvery}`),
+      snapshots:
+        o.snapshotEvery === null
+          ? 'every 8,192 applied entries (default --snapshot-threshold), 10,240 entries kept behind'
+          : `every ${o.snapshotEvery} applied entries, 10,240 entries kept behind`,
       'heartbeat / election': `${o.tickMs} ms / ${o.tickMs * 10}–${o.tickMs * 20} ms (1 tick; electionTicks 10, randomized in [10, 20) ticks)`,
       'pre-vote, check-quorum': 'on, on (built in)',
       durability:
-        'lmdb commit + fdatasync (flushed) before a follower acks an append and before the leader applies; the client is answered after the entry is applied on the leader (so on disk on a quorum)',
+        'lmdb commit + fdatasync (flushed) before a follower acks an append and before the leader counts its own entries or applies them (its appends go out while it writes); the client is answered after the entry is applied on the leader (so on disk on a quorum)',
     },
     putRequest: (key: string, value: Buffer): HttpRequest => ({
       method: 'PUT',

@@ -3,6 +3,7 @@
 import { Packr } from 'msgpackr';
 import type { Logger } from 'pino';
 import { RaftError, type RaftErrorCode } from '../raft/index.ts';
+import { parseApplyResult, type ApplyResult } from '../state/index.ts';
 
 export type ForwardRequest =
   | { readonly op: 'propose'; readonly command: Uint8Array }
@@ -10,7 +11,7 @@ export type ForwardRequest =
   | { readonly op: 'remove'; readonly node: string };
 
 export interface ForwardResult {
-  readonly result: boolean | null;
+  readonly result: ApplyResult;
   /** The leader's applied index when it answered: the follower waits for it before replying. */
   readonly index: number;
 }
@@ -26,6 +27,7 @@ export interface AppFrameSender {
 }
 
 interface Pending {
+  readonly to: string;
   readonly resolve: (r: ForwardResult) => void;
   readonly reject: (e: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -80,7 +82,7 @@ export class Forwarder {
           ),
         );
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { to, resolve, reject, timer });
       const sent = this.sender?.sendApp(to, packr.pack({ k: 'req', id, timeoutMs, req })) ?? false;
       if (!sent)
         this.settle(id, null, new RaftError('NOT_LEADER', `leader ${to} is unreachable`, to));
@@ -105,13 +107,16 @@ export class Forwarder {
 
   private onResponse(id: number, o: Record<string, unknown>): void {
     if (o['ok'] === true) {
-      const r = o['result'];
       const index = o['index'];
-      const result = {
-        result: typeof r === 'boolean' ? r : null,
-        index: typeof index === 'number' ? index : 0,
-      };
-      this.settle(id, result, null);
+      let result: ApplyResult;
+      try {
+        result = parseApplyResult(o['result']);
+      } catch (err) {
+        const msg = `garbled answer from the leader (${String(err)}); outcome unknown`;
+        this.settle(id, null, new RaftError('PROPOSAL_DROPPED', msg));
+        return;
+      }
+      this.settle(id, { result, index: typeof index === 'number' ? index : 0 }, null);
       return;
     }
     const code = codes.find((c) => c === o['code']) ?? 'PROPOSAL_DROPPED';
@@ -143,6 +148,18 @@ export class Forwarder {
     clearTimeout(p.timer);
     if (err === null && result !== null) p.resolve(result);
     else p.reject(err ?? new Error('forwarded request settled without a result'));
+  }
+
+  /**
+   * The connection from `peer` is gone (it answers on that one): its answers to requests in
+   * flight may be lost, so they fail now as outcome unknown instead of at their timeout.
+   */
+  peerDisconnected(peer: string): void {
+    for (const [id, p] of [...this.pending]) {
+      if (p.to !== peer) continue;
+      const msg = `connection to leader ${peer} lost; outcome unknown`;
+      this.settle(id, null, new RaftError('PROPOSAL_DROPPED', msg));
+    }
   }
 
   close(): void {

@@ -1,7 +1,9 @@
 // Runs one RaftNode on real time: ticks on a timer, handles each Ready in the contract's order
-// (persist, then send, then apply, then advance), and turns proposals and reads into promises.
+// (persist, then send, then apply, then advance; a leader's messages go out before the persist
+// when the Ready allows it), and turns proposals and reads into promises.
 // Ready values are handled one at a time, so an entry is applied (and a client acknowledged)
-// only after every earlier persist finished.
+// only once it is on this node's disk: committed entries that earlier Ready values wrote are
+// applied while this one's write runs, the others after it.
 import type { Logger } from 'pino';
 import { RaftError } from './errors.ts';
 import type { Message } from './messages.ts';
@@ -105,6 +107,13 @@ export class RaftDriver {
     this.schedule();
   }
 
+  /** The transport lost the connection from `peer` (see RaftNode.connectionLost). */
+  connectionLost(peer: string): void {
+    if (!this.running) return;
+    this.c.raft.connectionLost(peer);
+    this.schedule();
+  }
+
   /** Resolves with the state machine's result once the entry is applied here. */
   propose(data: Uint8Array, timeoutMs: number): Promise<unknown> {
     return this.track(() => this.c.raft.propose(data), timeoutMs);
@@ -187,13 +196,31 @@ export class RaftDriver {
       this.c.logger.info({ term: s.term, role, leader }, describeRole(role, leader, s.id));
     }
     if (rd.softState !== null) this.abandonUnconfirmedReads();
-    await this.persist(rd);
-    if (rd.messages.length > 0) this.c.transport.send(rd.messages);
+    const early = rd.sendBeforePersist === true;
+    // A leader's appends go out while its own write runs (thesis §10.2.1), so the followers'
+    // disk writes overlap the leader's instead of following it.
+    if (early && rd.messages.length > 0) this.c.transport.send(rd.messages);
+    const persisting = this.persist(rd);
+    // Committed entries below this Ready's new ones were made durable by earlier Ready values
+    // (handled one at a time), so they are applied, and their clients answered, while this
+    // write runs. The rest wait for it: they may be among the entries being written.
+    const durableBelow = rd.snapshot !== null ? 0 : (rd.entries[0]?.index ?? Infinity);
+    let next = 0;
+    for (; next < rd.committed.length; next++) {
+      const e = rd.committed[next];
+      if (e === undefined || e.index >= durableBelow) break;
+      this.applyEntry(e);
+    }
+    await persisting;
+    if (!early && rd.messages.length > 0) this.c.transport.send(rd.messages);
     if (rd.snapshot !== null) {
       this.c.stateMachine.restore(rd.snapshot);
       this.appliedIndex = rd.snapshot.meta.index;
     }
-    for (const e of rd.committed) this.applyEntry(e);
+    for (; next < rd.committed.length; next++) {
+      const e = rd.committed[next];
+      if (e !== undefined) this.applyEntry(e);
+    }
     for (const rs of rd.readStates) {
       const r = this.reads.get(rs.context);
       if (r !== undefined) r.index = rs.index;

@@ -77,6 +77,11 @@ export class RaftLog {
     return out;
   }
 
+  /** Last index known to be on disk (handed out for persistence and then advanced). */
+  stableIndex(): number {
+    return Math.min(this.unstableFrom - 1, this.lastIndex());
+  }
+
   append(entry: Entry): void {
     invariant(
       entry.index === this.lastIndex() + 1,

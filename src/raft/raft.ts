@@ -118,6 +118,11 @@ export class RaftNode {
   private readStates: ReadState[] = [];
   private droppedReads: string[] = [];
   private receivedSnapshot: Snapshot | null = null;
+  // Leader: appends owed, built once per Ready so that every proposal and response since the
+  // last one shares one AppendEntries per follower (and one carries the new commit index).
+  private appendToAll = false;
+  private readonly appendTo = new Set<NodeId>();
+  private commitChanged = false;
   private prevHard: HardState;
   private prevSoft: SoftState;
   private inReady: {
@@ -260,12 +265,36 @@ export class RaftNode {
     this.hup(false);
   }
 
+  /**
+   * The transport saw the connection from `peer` end (on loopback or a LAN: the process died).
+   * A follower whose leader that is forgets it, which ends its lease, and campaigns within the
+   * next two ticks instead of a whole election timeout. Safe against a live leader: the
+   * election starts with a pre-vote, which every voter that still hears the leader refuses.
+   */
+  connectionLost(peer: NodeId): void {
+    if (this.role === 'leader' || this.leader !== peer || !this.opts.preVote) return;
+    this.leader = null;
+    // Every survivor sees the loss at once. They take turns a tick apart, in id order, so two
+    // of them rarely campaign at the same moment and split the vote.
+    const survivors = this.config()
+      .voters.filter((v) => v !== peer)
+      .sort();
+    const remaining = 1 + Math.max(0, survivors.indexOf(this.id));
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTicks - remaining);
+  }
+
+  /**
+   * Records a snapshot of the application's state at `index`, which it has applied: up to the
+   * last advance(), or up to the committed entries of the Ready being handled (a driver may
+   * apply those while the Ready's write runs).
+   */
   createSnapshot(index: number, data: Uint8Array): Snapshot {
     const current = this.snapshot?.meta.index ?? 0;
-    if (index <= current || index > this.applied) {
+    const applied = Math.max(this.applied, this.inReady?.committedTo ?? 0);
+    if (index <= current || index > applied) {
       throw new RaftError(
         'SNAPSHOT_OUT_OF_RANGE',
-        `snapshot index ${index} must be in (${current}, ${this.applied}]`,
+        `snapshot index ${index} must be in (${current}, ${applied}]`,
       );
     }
     const term = this.log.termAt(index);
@@ -294,6 +323,7 @@ export class RaftNode {
   hasReady(): boolean {
     return (
       this.msgs.length > 0 ||
+      this.appendsOwed() ||
       this.readStates.length > 0 ||
       this.droppedReads.length > 0 ||
       this.receivedSnapshot !== null ||
@@ -306,6 +336,7 @@ export class RaftNode {
 
   ready(): Ready {
     invariant(this.inReady === null, 'ready() called twice without advance()');
+    this.flushAppends();
     const hard = this.hardState();
     const soft = this.softState();
     const committedTo = Math.min(this.commit, this.applied + maxCommittedPerReady);
@@ -318,6 +349,12 @@ export class RaftNode {
       snapshot: this.receivedSnapshot,
       committed,
       messages: this.msgs,
+      // A leader's term and vote were persisted before it asked for votes, unless this very
+      // Ready carries them (a single voter elects itself without a round trip).
+      sendBeforePersist:
+        this.role === 'leader' &&
+        hard.term === this.prevHard.term &&
+        hard.vote === this.prevHard.vote,
       readStates: this.readStates,
       droppedReads: this.droppedReads,
     };
@@ -334,6 +371,8 @@ export class RaftNode {
     invariant(r !== null, 'advance() without ready()');
     this.log.markStable(r.lastEntry);
     this.applied = Math.max(this.applied, r.committedTo);
+    // The leader's own entries count towards a quorum only now that they are on disk.
+    if (this.role === 'leader' && this.maybeCommit()) this.commitChanged = true;
     this.prevHard = r.hard;
     this.prevSoft = r.soft;
     this.inReady = null;
@@ -427,6 +466,7 @@ export class RaftNode {
 
   private stepDownCleanup(): void {
     this.progress.clear();
+    this.clearAppendsOwed();
     this.transferee = null;
     this.uncommittedBytes = 0;
     for (const r of this.readOnly.drain()) this.failRead(r.context, r.from);
@@ -587,6 +627,7 @@ export class RaftNode {
     this.leader = this.id;
     this.resetTimers();
     this.progress.clear();
+    this.clearAppendsOwed();
     for (const id of members(this.config())) this.addProgress(id);
     this.uncommittedBytes = 0;
     // A no-op of the new term lets the leader commit (and learn the commit index) quickly.
@@ -664,12 +705,33 @@ export class RaftNode {
   private appendAsLeader(e: Entry): void {
     this.appendLocal(e);
     this.uncommittedBytes += entryBytes(e);
-    this.maybeCommit();
-    this.broadcastAppend();
+    this.appendToAll = true;
   }
 
-  private broadcastAppend(): void {
-    for (const id of this.progress.keys()) this.sendAppend(id, false);
+  private appendsOwed(): boolean {
+    return (
+      this.role === 'leader' && (this.appendToAll || this.commitChanged || this.appendTo.size > 0)
+    );
+  }
+
+  private clearAppendsOwed(): void {
+    this.appendToAll = false;
+    this.commitChanged = false;
+    this.appendTo.clear();
+  }
+
+  /**
+   * Sends what is owed: new entries to every follower whose window is open, and the new commit
+   * index to every follower (an empty append when there is nothing new for it).
+   */
+  private flushAppends(): void {
+    if (!this.appendsOwed()) return;
+    for (const id of this.progress.keys()) {
+      let sent = false;
+      if (this.appendToAll || this.appendTo.has(id)) sent = this.sendAppendsWhileOpen(id);
+      if (!sent && this.commitChanged) this.sendAppend(id, true);
+    }
+    this.clearAppendsOwed();
   }
 
   private broadcastHeartbeat(): void {
@@ -709,9 +771,12 @@ export class RaftNode {
     return true;
   }
 
-  private sendAppendsWhileOpen(to: NodeId): void {
+  /** Returns true if at least one append went out. */
+  private sendAppendsWhileOpen(to: NodeId): boolean {
     // Bounded by the in-flight limits: sendAppend returns false once the window is full.
-    for (let i = 0; i < this.opts.maxInflightMsgs && this.sendAppend(to, false); i++);
+    let i = 0;
+    while (i < this.opts.maxInflightMsgs && this.sendAppend(to, false)) i++;
+    return i > 0;
   }
 
   private startSnapshot(to: NodeId, pr: Progress): boolean {
@@ -872,17 +937,10 @@ export class RaftNode {
     const moved = pr.maybeUpdate(m.index);
     if (moved && pr.state === 'probe') pr.becomeReplicate();
     else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
-    if (moved && this.maybeCommit()) this.broadcastAppendCommit();
-    else this.sendAppendsWhileOpen(m.from);
+    if (moved && this.maybeCommit()) this.commitChanged = true;
+    this.appendTo.add(m.from);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) {
       this.send({ type: 'timeoutNow', to: m.from });
-    }
-  }
-
-  /** After a commit advance, every follower learns it (an empty append if nothing is new). */
-  private broadcastAppendCommit(): void {
-    for (const id of this.progress.keys()) {
-      if (!this.sendAppend(id, false)) this.sendAppend(id, true);
     }
   }
 
@@ -890,7 +948,7 @@ export class RaftNode {
   private maybeCommit(): boolean {
     const voters = this.config().voters;
     const q = quorumIndex(voters, (id) =>
-      id === this.id ? this.log.lastIndex() : (this.progress.get(id)?.match ?? 0),
+      id === this.id ? this.log.stableIndex() : (this.progress.get(id)?.match ?? 0),
     );
     if (q <= this.commit) return false;
     const currentTermOnly = this.opts.testingBugs?.commitPreviousTerm !== true;

@@ -1,7 +1,8 @@
 // The core's output. The driver handles one Ready atomically, in this order:
 //  1. persist `snapshot` (if any; it replaces the log up to its index), then `entries`
 //     (truncating the stored log from entries[0].index first), then `hardState`;
-//  2. send `messages` (only after step 1: votes and acks promise what is on disk);
+//  2. send `messages` (only after step 1: votes and acks promise what is on disk), except that
+//     when `sendBeforePersist` is set they may go out before or while step 1 runs;
 //  3. restore the state machine from `snapshot` (if any), apply `committed` in order,
 //     serve `readStates` once applied >= their index, fail `droppedReads`;
 //  4. call advance().
@@ -18,6 +19,12 @@ export interface Ready {
   readonly snapshot: Snapshot | null;
   readonly committed: readonly Entry[];
   readonly messages: readonly Message[];
+  /**
+   * Every message may be sent before (or while) this Ready is persisted: they are a leader's,
+   * and its term and vote are already durable (thesis §10.2.1). The leader's own entries count
+   * towards commitment only once persisted (advance()), so sending early promises nothing.
+   */
+  readonly sendBeforePersist?: boolean;
   readonly readStates: readonly ReadState[];
   /** Contexts of read requests that could not be served (lost leadership, no leader). */
   readonly droppedReads: readonly string[];

@@ -178,6 +178,17 @@ export class Cluster {
     this.count(powerLoss ? 'powerLoss' : 'crash');
     this.trace(`crash ${id}${powerLoss ? ` (power loss, ${lost} messages lost)` : ''}`);
     n.crash();
+    // Its peers see their connections from it reset a moment later (messages it sent before
+    // may still be in flight and arrive after that, which TCP would not allow: harsher).
+    for (const other of this.nodes.values()) {
+      if (other.id === id || !other.up) continue;
+      this.sched.after(1, `${other.id} loses connection from ${id}`, () => {
+        if (other.up) {
+          this.count('connectionLost');
+          other.connectionLost(id);
+        }
+      });
+    }
   }
 
   restart(id: NodeId): void {

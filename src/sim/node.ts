@@ -167,6 +167,13 @@ export class SimNode {
     this.process();
   }
 
+  /** The connection from `peer` was reset (it crashed), as a TCP transport would report. */
+  connectionLost(peer: NodeId): void {
+    if (this.core === null) return;
+    this.core.connectionLost(peer);
+    this.process();
+  }
+
   /** Proposes a KV command; `done` is called when this node applies it (or crashes). */
   propose(opId: string, data: Uint8Array, done: OutcomeCallback): number {
     const index = this.raft().propose(data);
@@ -216,6 +223,16 @@ export class SimNode {
     const { checker } = this.env;
     while (core.hasReady()) {
       const rd = core.ready();
+      // 0. A leader's messages may leave before its own write; a crash may then lose the write.
+      const early = rd.sendBeforePersist === true;
+      if (early) {
+        for (const m of rd.messages) this.env.send(m);
+        if (this.env.crashBeforeSend(this.id)) {
+          this.env.count('crashAfterEarlySend');
+          this.crash();
+          return;
+        }
+      }
       // 1. Persist.
       if (rd.snapshot !== null) {
         this.storage.saveSnapshot(rd.snapshot, true);
@@ -253,12 +270,12 @@ export class SimNode {
       }
       if (this.role === 'leader') checker.observeRole(this.id, this.term, true, this.logView());
       // A crash between persisting and sending: the disk has the Ready, nobody heard of it.
-      if (this.env.crashBeforeSend(this.id)) {
+      if (!early && this.env.crashBeforeSend(this.id)) {
         this.crash();
         return;
       }
       // 2. Send.
-      for (const m of rd.messages) this.env.send(m);
+      if (!early) for (const m of rd.messages) this.env.send(m);
       // 3. Restore, apply, serve reads.
       if (rd.snapshot !== null) {
         const meta = rd.snapshot.meta;

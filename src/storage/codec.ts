@@ -2,6 +2,7 @@
 // lmdb commits are atomic, so a crash cannot tear a record; the checksum catches what lmdb
 // cannot: bit rot, a damaged copy, a stray write. Decoded values are shape-checked, so a record
 // written by a different (future) format fails loudly instead of reaching the core.
+import * as zlib from 'node:zlib';
 import { Packr } from 'msgpackr';
 import type { Config, ConfChange, Entry, HardState, SnapshotMeta } from '../raft/index.ts';
 import { RecordError } from './errors.ts';
@@ -24,8 +25,15 @@ function buildCrcTable(): Uint32Array {
   return table;
 }
 
-/** CRC-32 (the zlib/PNG polynomial); own implementation because zlib.crc32 needs Node 20.15. */
+/** zlib's native CRC-32 (Node >= 20.15); the table version below serves older runtimes. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+/** CRC-32 (the zlib/PNG polynomial). */
 export function crc32(bytes: Uint8Array): number {
+  return nativeCrc32 === undefined ? tableCrc32(bytes) : nativeCrc32(bytes) >>> 0;
+}
+
+export function tableCrc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -92,7 +100,10 @@ function strings(v: unknown, what: string): string[] {
 
 export function toConfig(v: unknown): Config {
   if (!isObj(v)) fail('config');
-  const base = { voters: strings(v['voters'], 'config'), learners: strings(v['learners'], 'config') };
+  const base = {
+    voters: strings(v['voters'], 'config'),
+    learners: strings(v['learners'], 'config'),
+  };
   const a = v['addresses'];
   if (a === undefined || a === null) return base;
   if (!isObj(a) || !Object.values(a).every((x) => typeof x === 'string')) fail('config addresses');

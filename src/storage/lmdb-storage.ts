@@ -8,8 +8,9 @@
 // Group commit: every write is queued with lmdb's batch(); lmdb puts all writes queued in one
 // event turn (and those queued while the writer thread is busy) into one transaction and one
 // fdatasync, so concurrent persist calls share a disk flush without any timer of ours.
-// Ordering: calls pass through a FIFO gate that only covers queueing (and a leader snapshot's
-// file write), not the commit, so later calls never overtake earlier ones yet still batch.
+// Ordering: calls pass through a FIFO gate that only covers queueing, not the commit, so later
+// calls never overtake earlier ones yet still batch. A snapshot this node takes of itself is
+// written to its file outside that gate (log writes go on meanwhile), one file at a time.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -60,6 +61,8 @@ export class LmdbStorage implements DurableRaftStorage {
   private settled: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
   private closed = false;
+  /** Settles when the last snapshot file write has finished: one file is written at a time. */
+  private snapshotFiles: Promise<unknown> = Promise.resolve();
 
   private constructor(io: LmdbHandles, snapshots: SnapshotStore) {
     this.io = io;
@@ -102,7 +105,7 @@ export class LmdbStorage implements DurableRaftStorage {
       if (snapshot === null && entries.length === 0 && hardState === null)
         return { next, wrote: null };
       // The file first: if the discard below never commits, start-up still finds the snapshot.
-      if (snapshot !== null) this.retained = await this.snapshots.write(snapshot);
+      if (snapshot !== null) this.retained = await this.writeSnapshotFile(snapshot);
       const wrote = this.io.root.batch(() => {
         const base = snapshot === null ? shape : this.discardLog(shape, snapshot.meta.index);
         this.writeEntries(base, entries);
@@ -112,10 +115,24 @@ export class LmdbStorage implements DurableRaftStorage {
     });
   }
 
-  saveSnapshot(snapshot: Snapshot): Promise<void> {
-    return this.enqueue(async (shape) => {
+  /**
+   * The file is written (and fsynced) while log writes go on; only then does the shape learn
+   * of it, in call order with the log writes. The log itself is untouched.
+   */
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    if (this.closed) throw this.closedError();
+    this.usable();
+    checkSnapshot(this.loaded(), snapshot);
+    let retained: readonly SnapshotFile[];
+    try {
+      retained = await this.writeSnapshotFile(snapshot);
+    } catch (err) {
+      this.failure ??= asError(err);
+      throw err;
+    }
+    return this.enqueue((shape) => {
       checkSnapshot(shape, snapshot);
-      this.retained = await this.snapshots.write(snapshot);
+      this.retained = retained;
       return { next: { ...shape, snapIndex: snapshot.meta.index }, wrote: null };
     });
   }
@@ -155,9 +172,16 @@ export class LmdbStorage implements DurableRaftStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.snapshotFiles;
     await this.gate;
     await this.settled;
     await this.io.root.close();
+  }
+
+  private writeSnapshotFile(snapshot: Snapshot): Promise<SnapshotFile[]> {
+    const written = this.snapshotFiles.then(() => this.snapshots.write(snapshot));
+    this.snapshotFiles = written.catch(() => undefined);
+    return written;
   }
 
   private loaded(): Shape {

@@ -54,6 +54,11 @@ export interface TcpTransportComponents {
   readonly onMessage: (m: Message) => void;
   /** Called synchronously for each application frame (see sendApp) addressed to this node. */
   readonly onAppFrame?: (from: string, payload: Uint8Array) => void;
+  /**
+   * The current inbound connection of `peer` closed and no newer one replaced it: the peer
+   * restarted or died (a crashed process's sockets are reset at once), or the network failed.
+   */
+  readonly onPeerDisconnected?: (peer: string) => void;
   /** Backoff jitter; injectable so tests and simulations replay. */
   readonly random?: Random;
 }
@@ -265,7 +270,15 @@ class Transport implements TcpTransport {
     }
     this.#inboundByPeer.set(peer, socket);
     socket.once('close', () => {
-      if (this.#inboundByPeer.get(peer) === socket) this.#inboundByPeer.delete(peer);
+      if (this.#inboundByPeer.get(peer) !== socket) return;
+      this.#inboundByPeer.delete(peer);
+      if (this.#stopped) return;
+      this.#log.info({ peer }, 'inbound connection from peer lost');
+      try {
+        this.#c.onPeerDisconnected?.(peer);
+      } catch (err) {
+        this.#log.error({ peer, err }, 'peer-disconnected handler threw');
+      }
     });
   }
 }

@@ -214,13 +214,20 @@ test('without a lease, a higher-term RequestVote deposes the leader and is grant
 });
 
 test('a single-voter cluster elects itself on its first timeout without any messages', () => {
-  // §5.2: a majority of one is the node itself, so it wins at once and commits its no-op.
+  // §5.2: a majority of one is the node itself, so it wins at once; its no-op commits as soon as it is on its disk.
   const n = direct('n1', voters('n1'));
   ticks(n, 10);
   const rd = drain(n);
   assert.deepEqual(rd?.softState, { leader: 'n1', role: 'leader' });
   assert.deepEqual(rd.messages, []);
-  assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 1 });
+  assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 0 });
+  assert.equal(rd.sendBeforePersist, false, 'its term and vote are not on disk yet');
+  const next = drain(n);
+  assert.deepEqual(next?.hardState, { term: 1, vote: 'n1', commit: 1 });
+  assert.deepEqual(
+    next.committed.map((e) => e.index),
+    [1],
+  );
 });
 
 test('a split vote elects nobody, and the randomized retry elects exactly one leader', () => {

@@ -89,6 +89,13 @@ export function drain(n: Direct): Ready | null {
   return rd;
 }
 
+/** Handles Ready values until there is none (a leader commits its own entries once persisted). */
+export function drainAll(n: Direct): Ready[] {
+  const all: Ready[] = [];
+  for (let rd = drain(n); rd !== null; rd = drain(n)) all.push(rd);
+  return all;
+}
+
 /** The messages of the pending Ready (empty when there is none). */
 export function out(n: Direct): Message[] {
   return [...(drain(n)?.messages ?? [])];

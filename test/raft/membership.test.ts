@@ -134,6 +134,7 @@ test('a leader’s quorum changes as soon as it appends the change', () => {
   // §4.1: the leader counts the new configuration's majority from the moment it appends the entry.
   const n = committedLeader();
   const index = n.raft.proposeConfChange({ type: 'addVoter', node: 'n4' });
+  drain(n);
   send(n, 'appResp', { from: 'n2', term: 2, success: true, index, hintIndex: 0, hintTerm: 0 });
   assert.equal(n.raft.status().commit, 1, '2 of 4 voters is not a majority');
   send(n, 'appResp', { from: 'n4', term: 2, success: true, index, hintIndex: 0, hintTerm: 0 });
@@ -150,6 +151,7 @@ test('only one configuration change may be uncommitted at a time', () => {
   );
   assert.equal(e.leader, 'n1');
   assert.equal(n.raft.status().lastIndex, index, 'nothing was appended');
+  drain(n);
   send(n, 'appResp', { from: 'n2', term: 2, success: true, index, hintIndex: 0, hintTerm: 0 });
   assert.equal(n.raft.proposeConfChange({ type: 'addLearner', node: 'n5' }), index + 1);
 });
@@ -162,6 +164,7 @@ test('a new leader accepts no change before committing an entry of its own term'
     () => n.raft.proposeConfChange({ type: 'addLearner', node: 'n4' }),
     'CONF_CHANGE_PENDING',
   );
+  drain(n);
   send(n, 'appResp', { from: 'n2', term: 2, success: true, index: 1, hintIndex: 0, hintTerm: 0 });
   assert.equal(n.raft.proposeConfChange({ type: 'addLearner', node: 'n4' }), 2);
 });
@@ -183,6 +186,7 @@ test('changes that are no-ops or would leave no voters are INVALID_CONF_CHANGE',
   assert.equal(n.raft.status().lastIndex, last);
   const solo = direct('n1', voters('n1'));
   solo.raft.campaign();
+  drain(solo);
   raftError(
     () => solo.raft.proposeConfChange({ type: 'remove', node: 'n1' }),
     'INVALID_CONF_CHANGE',

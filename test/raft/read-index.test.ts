@@ -59,6 +59,7 @@ test('the read index is the commit index when the read arrived, not a later one'
   n.raft.readIndex('r1');
   const seq = ofType(out(n), 'heartbeat')[0]?.readSeq ?? -1;
   const later = n.raft.propose(enc('w'));
+  drain(n);
   ack(n, 'n2', later);
   assert.equal(n.raft.status().commit, later);
   send(n, 'heartbeatResp', { from: 'n3', term: 2, readSeq: seq });

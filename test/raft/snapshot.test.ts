@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RaftNode, type Snapshot } from '../../src/raft/index.ts';
 import { enc } from './harness.ts';
-import { direct, drain, log, ofType, opts, out, raftError, send, voters } from './helpers.ts';
+import {
+  direct,
+  drain,
+  drainAll,
+  log,
+  ofType,
+  opts,
+  out,
+  raftError,
+  send,
+  voters,
+} from './helpers.ts';
 
 const three = voters('n1', 'n2', 'n3');
 
@@ -12,7 +23,7 @@ function soloWithSix() {
   const n = direct('n1', voters('n1'));
   n.raft.campaign();
   for (let i = 2; i <= 6; i++) n.raft.propose(enc(`e${i}`));
-  drain(n);
+  drainAll(n);
   assert.equal(n.raft.status().applied, 6);
   return n;
 }
@@ -28,7 +39,7 @@ test('the application snapshots an applied prefix and the log is compacted behin
   assert.deepEqual([st.snapshotIndex, st.firstIndex, st.lastIndex], [4, 5, 6]);
   n.raft.propose(enc('e7'));
   assert.deepEqual(
-    drain(n)?.committed.map((e) => e.index),
+    drainAll(n).flatMap((rd) => rd.committed.map((e) => e.index)),
     [7],
     'the log goes on past the compaction point',
   );
@@ -37,7 +48,7 @@ test('the application snapshots an applied prefix and the log is compacted behin
 test('createSnapshot outside (last snapshot, applied] throws SNAPSHOT_OUT_OF_RANGE', () => {
   // §7: only state that the state machine has applied may be snapshotted, and snapshots only move forward.
   const n = soloWithSix();
-  n.raft.propose(enc('unapplied')); // committed (index 7) but not yet applied
+  n.raft.propose(enc('unapplied')); // appended (index 7), not yet applied
   raftError(() => n.raft.createSnapshot(7, enc('x')), 'SNAPSHOT_OUT_OF_RANGE');
   raftError(() => n.raft.createSnapshot(0, enc('x')), 'SNAPSHOT_OUT_OF_RANGE');
   n.raft.createSnapshot(4, enc('x'));

@@ -21,6 +21,8 @@ export interface TestNode {
   readonly port: number;
   readonly received: Message[];
   readonly apps: { readonly from: string; readonly payload: Uint8Array }[];
+  /** Peers whose current inbound connection closed (onPeerDisconnected), in order. */
+  readonly disconnected: string[];
   readonly lines: LogLine[];
 }
 
@@ -34,17 +36,19 @@ export async function startNode(
   const { logger, lines } = captureLogger();
   const received: Message[] = [];
   const apps: TestNode['apps'][number][] = [];
+  const disconnected: string[] = [];
   const t = createTcpTransport(
     { id, listen: { host: '127.0.0.1', port }, peers: (p) => dir.get(p), ...tuning },
     {
       logger,
       onMessage: (m) => received.push(m),
       onAppFrame: (from, payload) => apps.push({ from, payload }),
+      onPeerDisconnected: (peer) => disconnected.push(peer),
     },
   );
   const bound = await t.start();
   dir.set(id, `127.0.0.1:${String(bound.port)}`);
-  return { id, t, port: bound.port, received, apps, lines };
+  return { id, t, port: bound.port, received, apps, disconnected, lines };
 }
 
 export interface RawClient {

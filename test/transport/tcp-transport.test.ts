@@ -164,8 +164,26 @@ test("a peer's new connection replaces its older one", T, async () => {
   const second = rawClient(b.port, [hello, frame(appendMessage('x', 'b', 1))]);
   assert.equal(await first.closed, true, 'older connection closed');
   await waitFor(() => b.received.length === 1, 5000, 'the new connection serves');
+  assert.deepEqual(b.disconnected, [], 'a replaced connection is not a lost peer');
   second.socket.destroy();
   await second.closed;
+  await waitFor(() => b.disconnected.length === 1, 5000, 'the current connection closed');
+  assert.deepEqual(b.disconnected, ['x']);
+  await b.t.stop();
+});
+
+test('a peer whose process goes away is reported disconnected once', T, async () => {
+  // Followers use this to notice a dead leader at once (its sockets are reset with it).
+  const dir = new Map<string, string>();
+  const a = await startNode('a', dir);
+  const b = await startNode('b', dir);
+  await roundTrip(a, b, 0);
+  assert.deepEqual(b.disconnected, []);
+  await a.t.stop();
+  await waitFor(() => b.disconnected.length > 0, 5000, 'b notices');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(b.disconnected, ['a']);
+  assert.deepEqual(a.disconnected, [], 'a stopped transport reports nothing');
   await b.t.stop();
 });
 
