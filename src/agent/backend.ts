@@ -19,6 +19,7 @@ import type { RaftDriver } from '../raft/driver.ts';
 import {
   decodeCommand,
   encodeCommand,
+  parseApplyResult,
   type ApplyResult,
   type Command,
   type IndexWatch,
@@ -177,7 +178,7 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
     }
   }
 
-  private answer(result: boolean | null): ForwardResult {
+  private answer(result: ApplyResult): ForwardResult {
     return { result, index: this.c.state.lastApplied };
   }
 
@@ -287,5 +288,5 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
 }
 
 function asResult(r: unknown): ApplyResult {
-  return typeof r === 'boolean' ? r : null;
+  return parseApplyResult(r);
 }

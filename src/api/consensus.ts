@@ -3,17 +3,10 @@
 // write committed before the request arrived. Blocking queries then wait on the local replica,
 // which is still linearizable: whatever it has applied by then was committed after the barrier.
 import type { FastifyReply } from 'fastify';
-import type { ApplyResult, Command } from '../state/index.ts';
+import type { ApplyResult, Command, TxnOp, TxnOutcome } from '../state/index.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError, backendError } from './errors.ts';
 import type { ReadOptions } from './query.ts';
-
-/**
- * Held blocking queries re-register with the IndexWatch at least this often: the watch cannot
- * cancel a waiter, so a client that hangs up (or a server that closes) stops holding one within
- * this bound instead of for the whole wait.
- */
-const WAIT_SLICE_MS = 1000;
 
 /**
  * Confirms freshness (unless stale) and holds a blocking query on `indexOf` (the key-value
@@ -51,6 +44,11 @@ export function setQueryMeta(ctx: ApiContext, reply: FastifyReply, opts: ReadOpt
   });
 }
 
+/**
+ * Holds the request until `indexOf()` passes `minIndex` or `waitMs` ends. The waiter is
+ * cancelled the moment the client hangs up or the server starts closing, so neither holds a
+ * slot of the bounded watch; past that bound the answer is 429.
+ */
 async function waitPastIndex(
   ctx: ApiContext,
   reply: FastifyReply,
@@ -58,24 +56,21 @@ async function waitPastIndex(
   waitMs: number,
   indexOf: () => number,
 ): Promise<void> {
-  let gone = false;
-  const onClose = (): void => {
-    gone = true;
-  };
-  reply.raw.once('close', onClose);
-  const deadline = Date.now() + waitMs;
+  const cancel = new AbortController();
+  const onGone = (): void => cancel.abort();
+  const closing = ctx.lifecycle.closing.signal;
+  reply.raw.once('close', onGone);
+  closing.addEventListener('abort', onGone, { once: true });
+  // The client may have hung up (or the server begun closing) during the read barrier.
+  if (reply.raw.closed || closing.aborted) cancel.abort();
   try {
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0 || gone || ctx.lifecycle.closing) return;
-      const slice = Math.min(left, WAIT_SLICE_MS);
-      if (await ctx.backend.watch.wait(minIndex, indexOf, slice)) return;
-    }
+    await ctx.backend.watch.wait(minIndex, indexOf, waitMs, cancel.signal);
   } catch (err) {
     if (err instanceof RangeError) throw new ApiError(429, err.message);
     throw err;
   } finally {
-    reply.raw.off('close', onClose);
+    reply.raw.off('close', onGone);
+    closing.removeEventListener('abort', onGone);
   }
 }
 
@@ -88,7 +83,23 @@ export async function proposeKv(ctx: ApiContext, command: Command): Promise<bool
     throw backendError(err, 'write');
   }
   if (typeof result !== 'boolean') {
-    throw new Error(`${command.t} applied with result ${String(result)}, expected a boolean`);
+    throw new Error(
+      `${command.t} applied with result ${JSON.stringify(result)}, expected a boolean`,
+    );
+  }
+  return result;
+}
+
+/** Replicates a key-value transaction and returns its outcome (all applied, or none). */
+export async function proposeTxn(ctx: ApiContext, ops: readonly TxnOp[]): Promise<TxnOutcome> {
+  let result: ApplyResult;
+  try {
+    result = await ctx.backend.propose({ t: 'kv.txn', ops }, ctx.timeoutMs);
+  } catch (err) {
+    throw backendError(err, 'write');
+  }
+  if (typeof result !== 'object' || result === null) {
+    throw new Error(`kv.txn applied with result ${String(result)}, expected an outcome`);
   }
   return result;
 }

@@ -7,6 +7,6 @@ export interface ApiContext {
   readonly timeoutMs: number;
   /** In [0, 1); spreads blocking-query deadlines. */
   readonly random: () => number;
-  /** Set when the server starts closing, so held blocking queries answer at once. */
-  readonly lifecycle: { closing: boolean };
+  /** Aborted when the server starts closing, so held blocking queries answer at once. */
+  readonly lifecycle: { readonly closing: AbortController };
 }

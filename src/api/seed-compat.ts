@@ -4,15 +4,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
-import { prepareRead, proposeKv, setQueryMeta } from './consensus.ts';
+import { TXN_OPS_MAX } from '../state/index.ts';
+import { prepareRead, proposeKv, proposeTxn, setQueryMeta } from './consensus.ts';
 import type { ApiContext } from './context.ts';
 import { backendError, badRequest } from './errors.ts';
 import { MAX_VALUE_BYTES } from './kv.ts';
 import { asQuery, readOptions } from './query.ts';
 import { check, parseJsonBody } from './validate.ts';
 
-/** Pairs in one POST /key; each is its own Raft entry (Consul's transaction limit is 64). */
-export const MAX_PAIRS = 64;
+/** Pairs in one POST /key, written as one transaction (Consul's limit is 64 operations). */
+export const MAX_PAIRS = TXN_OPS_MAX;
 
 const JoinBody = Compile(
   Type.Object(
@@ -99,15 +100,15 @@ async function setKeys(ctx: ApiContext, body: unknown, reply: FastifyReply): Pro
     }
     return { key, bytes };
   });
-  // One entry per pair, proposed together; without a multi-key command a failure part-way
-  // can leave some pairs applied (none when there is no leader, as every proposal is refused).
-  const results = await Promise.allSettled(
-    values.map(({ key, bytes }) =>
-      proposeKv(ctx, { t: 'kv.set', key, value: bytes, flags: 0, cas: null }),
-    ),
+  // One kv.txn entry: every pair is written, or (no leader, outcome unknown) none is.
+  const outcome = await proposeTxn(
+    ctx,
+    values.map(({ key, bytes }) => ({ verb: 'set', key, value: bytes, flags: 0 })),
   );
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
+  if (!outcome.ok) {
+    // Plain sets have no check to fail; a refusal here is a bug, not a client error.
+    throw new Error(`POST /key transaction refused: ${JSON.stringify(outcome.errors)}`);
+  }
   return reply.code(200).send();
 }
 

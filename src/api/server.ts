@@ -22,6 +22,7 @@ import { operatorRoutes } from './operator.ts';
 import { sappersRoutes } from './sappers.ts';
 import { seedCompatRoutes } from './seed-compat.ts';
 import { statusRoutes } from './status.ts';
+import { txnRoutes } from './txn.ts';
 
 export interface ApiServerOptions {
   readonly backend: ApiBackend;
@@ -42,7 +43,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     backend: options.backend,
     timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     random: options.random ?? Math.random,
-    lifecycle: { closing: false },
+    lifecycle: { closing: new AbortController() },
   };
   const app = Fastify({
     loggerInstance: options.logger,
@@ -61,7 +62,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   installErrorHandlers(app);
   // Held blocking queries would keep close() waiting for minutes; answer them now instead.
   app.addHook('preClose', (done) => {
-    ctx.lifecycle.closing = true;
+    ctx.lifecycle.closing.abort();
     done();
   });
   const scoped = (routes: (app: FastifyInstance, ctx: ApiContext) => void) =>
@@ -77,5 +78,6 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   void scoped(seedCompatRoutes);
   void scoped(agentRoutes);
   void scoped(clusterRoutes);
+  void scoped(txnRoutes);
   return app;
 }

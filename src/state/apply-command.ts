@@ -9,6 +9,12 @@
 //                  key is deleted); the digest still lets an auditor holding a value prove that
 //                  it is the one written at that index.
 //   kv.delete      subject = key or prefix; data = {recurse, deleted}: keys removed
+//   kv.txn         one event for the whole transaction, only when it committed and changed
+//                  something; subject = the first key (or prefix) it changed; data = {ops}: one
+//                  item per operation that changed something, in order: {verb: 'set', key,
+//                  flags, size, sha256} (cas is recorded as the set it performed), {verb:
+//                  'delete' | 'delete-cas', key}, {verb: 'delete-tree', key, deleted}. Reads and
+//                  checks are not recorded; values never are (digests, as for kv.set)
 //   member.upsert  subject = member id; data = the row's fields {raftAddr, httpAddr, gossipAddr,
 //                  tags, cpuFreeMilli, memFreeBytes, status}
 //   member.remove  subject = member id; data = {}
@@ -18,13 +24,14 @@
 //                  the address it carried, and the resulting configuration
 import { createHash } from 'node:crypto';
 import type { Entry } from '../raft/index.ts';
+import type { ApplyResult } from './apply-result.ts';
 import type { Command, MemberFields } from './commands.ts';
 import type { EventData } from './event-log.ts';
 import type { KvTable } from './kv-table.ts';
+import { applyTxn } from './kv-txn.ts';
 import type { MembersTable } from './members-table.ts';
 
-/** What a command's apply returns to the client that proposed it. */
-export type ApplyResult = boolean | null;
+export type { ApplyResult } from './apply-result.ts';
 
 export interface Tables {
   readonly kv: KvTable;
@@ -50,6 +57,14 @@ export function applyCommand(t: Tables, c: Command, index: number, timeMs: numbe
     }
     case 'kv.delete':
       return kvDelete(t.kv, c.key, c.recurse, c.cas, index);
+    case 'kv.txn': {
+      const { outcome, changes } = applyTxn(t.kv, c.ops, index);
+      const first = changes[0]?.['key'];
+      return {
+        result: outcome,
+        change: typeof first === 'string' ? { subject: first, data: { ops: [...changes] } } : null,
+      };
+    }
     case 'member.upsert': {
       const changed = t.members.upsert(c, index, timeMs);
       return { result: true, change: changed ? { subject: c.id, data: memberData(c) } : null };

@@ -15,6 +15,52 @@ export const MEMBER_TAGS_MAX = 64;
 export const MEMBER_TEXT_BYTES_MAX = 256;
 /** The latest instant a JavaScript Date (and RFC 3339 output) can hold. */
 export const AT_MAX_MS = 8.64e15;
+/** Operations in one kv.txn: Consul's limit for a transaction. */
+export const TXN_OPS_MAX = 64;
+
+/**
+ * One operation of a kv.txn, with Consul's transaction verbs. `index` is the ModifyIndex a
+ * check-and-set compares with (0 = the key must be absent, for cas); tree verbs take a prefix.
+ */
+export type TxnOp =
+  | {
+      readonly verb: 'set';
+      readonly key: string;
+      readonly value: Uint8Array;
+      readonly flags: number;
+    }
+  | {
+      readonly verb: 'cas';
+      readonly key: string;
+      readonly value: Uint8Array;
+      readonly flags: number;
+      readonly index: number;
+    }
+  | { readonly verb: 'delete-cas' | 'check-index'; readonly key: string; readonly index: number }
+  | {
+      readonly verb: 'delete' | 'delete-tree' | 'get' | 'get-tree' | 'check-not-exists';
+      readonly key: string;
+    };
+
+export type TxnVerb = TxnOp['verb'];
+export const TXN_VERBS: readonly TxnVerb[] = [
+  'set',
+  'cas',
+  'delete',
+  'delete-cas',
+  'delete-tree',
+  'get',
+  'get-tree',
+  'check-index',
+  'check-not-exists',
+];
+/** Verbs that only read: a transaction made of these alone changes nothing. */
+export const TXN_READ_VERBS: readonly TxnVerb[] = [
+  'get',
+  'get-tree',
+  'check-index',
+  'check-not-exists',
+];
 
 export interface MemberFields {
   readonly id: string;
@@ -52,6 +98,8 @@ export type Command =
   /** Full replace of the member's row. */
   | (Stamped & MemberFields & { readonly t: 'member.upsert' })
   | (Stamped & { readonly t: 'member.remove'; readonly id: string })
+  /** All of `ops` or none of them, in one entry (apply-command.ts, kv-txn.ts). */
+  | (Stamped & { readonly t: 'kv.txn'; readonly ops: readonly TxnOp[] })
   /** Sets the cluster id once; a different id later is refused (result false). */
   | (Stamped & { readonly t: 'cluster.init'; readonly clusterId: string });
 
@@ -62,11 +110,13 @@ const packr = new Packr({ useRecords: false, moreTypes: false });
 export class CommandError extends Error {
   readonly code = 'BAD_COMMAND';
   readonly field: string;
+  readonly reason: string;
 
   constructor(field: string, reason: string) {
     super(`command field ${field}: ${reason}`);
     this.name = 'CommandError';
     this.field = field;
+    this.reason = reason;
   }
 }
 
@@ -115,6 +165,8 @@ export function validateCommand(raw: unknown): Command {
         cas: optUint(o, 'cas'),
         ...stamp,
       };
+    case 'kv.txn':
+      return { t: 'kv.txn', ops: txnOps(o), ...stamp };
     case 'member.upsert':
       return { t: 'member.upsert', ...memberFields(o), ...stamp };
     case 'member.remove':
@@ -123,6 +175,56 @@ export function validateCommand(raw: unknown): Command {
       return { t: 'cluster.init', clusterId: text(o, 'clusterId', false), ...stamp };
     default:
       throw new CommandError('t', `unknown command type ${JSON.stringify(o['t'])}`);
+  }
+}
+
+function txnOps(o: Record<string, unknown>): TxnOp[] {
+  const v = o['ops'];
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new CommandError('ops', 'must be a non-empty array');
+  }
+  if (v.length > TXN_OPS_MAX) {
+    throw new CommandError('ops', `must have at most ${TXN_OPS_MAX} operations`);
+  }
+  return v.map((raw: unknown, i) => {
+    try {
+      return txnOp(raw);
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      throw new CommandError(`ops[${i}]${err.field === '' ? '' : `.${err.field}`}`, err.reason);
+    }
+  });
+}
+
+/** One operation; errors name the field inside the operation ('' = the operation itself). */
+function txnOp(raw: unknown): TxnOp {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new CommandError('', 'not a map');
+  }
+  const o = raw as Record<string, unknown>;
+  const verb = TXN_VERBS.find((v) => v === o['verb']);
+  if (verb === undefined) throw new CommandError('verb', `must be one of ${TXN_VERBS.join(', ')}`);
+  const key = str(o, 'key');
+  // Tree verbs take a prefix, and "" is the whole table; every other verb names one key.
+  if (key === '' && verb !== 'delete-tree' && verb !== 'get-tree') {
+    throw new CommandError('key', 'must not be empty');
+  }
+  switch (verb) {
+    case 'set':
+      return { verb, key, value: bytesField(o, 'value'), flags: uint(o, 'flags') };
+    case 'cas':
+      return {
+        verb,
+        key,
+        value: bytesField(o, 'value'),
+        flags: uint(o, 'flags'),
+        index: uint(o, 'index'),
+      };
+    case 'delete-cas':
+    case 'check-index':
+      return { verb, key, index: uint(o, 'index') };
+    default:
+      return { verb, key };
   }
 }
 

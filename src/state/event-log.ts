@@ -7,8 +7,8 @@
 //   time         ms since the epoch: the command's `at`, stamped by the proposing node; entries
 //                without one (conf changes, old logs) take the previous event's time (0 before
 //                the first event), so every replica derives the same value
-//   type         the command type ('kv.set', 'kv.delete', 'member.upsert', 'member.remove',
-//                'cluster.init') or 'raft.conf' for a membership change
+//   type         the command type ('kv.set', 'kv.delete', 'kv.txn', 'member.upsert',
+//                'member.remove', 'cluster.init') or 'raft.conf' for a membership change
 //   subject      the key / key prefix, member id, cluster id, or the node a conf change names
 //   data         a small deterministic object; apply-command.ts documents it per type
 //   prev         the previous event's hash; 64 zeros ("genesis") for the first event

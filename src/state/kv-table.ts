@@ -75,6 +75,17 @@ export class KvTable {
     return true;
   }
 
+  /**
+   * Puts back a key's earlier entry (undefined: the key was absent) exactly as it was: how a
+   * failed transaction undoes its writes. The caller restores `index` too.
+   */
+  restoreEntry(key: string, entry: KvEntry | undefined): void {
+    const had = this.entries.has(key);
+    if (entry === undefined) this.entries.delete(key);
+    else this.entries.set(key, entry);
+    if (had !== (entry !== undefined)) this.sortedCache = null;
+  }
+
   private sortedKeys(): string[] {
     this.sortedCache ??= [...this.entries.keys()].sort(compare);
     return this.sortedCache;

@@ -25,6 +25,7 @@ import {
   encodeCommand,
   IndexWatch,
   ManagementState,
+  parseApplyResult,
   type ApplyResult,
   type Command,
 } from '../../src/state/index.ts';
@@ -87,10 +88,7 @@ class NodeBackend implements ApiBackend {
       await this.readBarrier(timeoutMs).catch(() => undefined);
       return result;
     }
-    const r = await this.driver.propose(encodeCommand(command), timeoutMs);
-    if (typeof r !== 'boolean' && r !== null)
-      throw new Error(`unexpected apply result ${typeof r}`);
-    return r;
+    return parseApplyResult(await this.driver.propose(encodeCommand(command), timeoutMs));
   }
 
   async readBarrier(timeoutMs: number): Promise<void> {

@@ -2,7 +2,9 @@
 // N, answered at the deadline with the same index otherwise, and released when the server
 // closes. Jitter is pinned to 0 so deadlines are exact.
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { poll } from './backend.ts';
 import type { Harness } from './helpers.ts';
 import { apiFor, get, harness, index, put, TEST_TIMEOUT } from './helpers.ts';
 
@@ -78,6 +80,27 @@ describe('blocking queries', TEST_TIMEOUT, () => {
     assert.equal(codes.filter((c) => c === 429).length, 6, codes.join());
     // Nothing leaks: once they have all answered, the next one can wait again.
     assert.equal(h.cluster.backend(h.leader).watch.size(), 0);
+  });
+
+  test('a client that hangs up frees its blocking slot at once, not at its wait', async () => {
+    // Over a real socket: the hang-up is seen as the response's close, which cancels the waiter.
+    const app = apiFor(h.cluster.backend(h.leader));
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = app.server.address() as AddressInfo;
+      const watch = h.cluster.backend(h.leader).watch;
+      const n = index(await get(app, '/v1/kv/watched'));
+      const hangUp = new AbortController();
+      const held = fetch(`http://127.0.0.1:${port}/v1/kv/watched?index=${n}&wait=10m`, {
+        signal: hangUp.signal,
+      }).catch((err: unknown) => err);
+      await poll(5000, 'the query to be held', () => (watch.size() === 1 ? true : null));
+      hangUp.abort();
+      assert.ok((await held) instanceof Error, 'the client gave up');
+      await poll(5000, 'the slot to be freed', () => (watch.size() === 0 ? true : null));
+    } finally {
+      await app.close();
+    }
   });
 
   test('closing the server answers held queries promptly instead of holding close()', async () => {

@@ -37,6 +37,29 @@ describe('seed-compat endpoints', TEST_TIMEOUT, () => {
     assert.equal((await get(h.app, '/key/user1')).statusCode, 404);
   });
 
+  test('POST /key writes all its pairs in one Raft entry (one kv.txn)', async () => {
+    const b = h.cluster.backend(h.leader);
+    const lastIndex = b.raft.status().lastIndex;
+    const res = await post('/key', JSON.stringify({ p1: 'a', p2: 'b', p3: 'c' }));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(b.raft.status().lastIndex, lastIndex + 1);
+    const indexes = ['p1', 'p2', 'p3'].map((k) => b.state.kv.get(k)?.modifyIndex);
+    assert.deepEqual(indexes, [lastIndex + 1, lastIndex + 1, lastIndex + 1]);
+    assert.equal(b.state.events.from(lastIndex + 1, 5)[0]?.type, 'kv.txn');
+  });
+
+  test('POST /key with one oversized value among good pairs writes none of them', async () => {
+    const before = kvIndex();
+    const body = { good1: 'v', good2: 'v', big: 'x'.repeat(512 * 1024 + 1), good3: 'v' };
+    const res = await post('/key', JSON.stringify(body));
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json<{ field: string }>().field, 'big');
+    assert.equal(kvIndex(), before, 'nothing written');
+    for (const k of ['good1', 'good2', 'good3']) {
+      assert.equal((await get(h.app, `/key/${k}`)).statusCode, 404, k);
+    }
+  });
+
   const bad: [url: string, body: string, field: string][] = [
     ['/key', '{"a": ', 'body'],
     ['/key', '', 'body'],
