@@ -17,6 +17,8 @@ export interface TransportCounters {
   reconnects: number;
   /** Outgoing dials that failed (refused, timed out, no address). */
   dialFailures: number;
+  /** Inbound connections closed on arrival because a connection limit was reached. */
+  inboundRefused: number;
 }
 
 export interface PeerStatus {
@@ -41,5 +43,6 @@ export function zeroCounters(): TransportCounters {
     misaddressed: 0,
     reconnects: 0,
     dialFailures: 0,
+    inboundRefused: 0,
   };
 }

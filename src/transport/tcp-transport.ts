@@ -28,6 +28,13 @@ export interface TransportTuning {
   readonly dialTimeoutMs: number;
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
+  /** Accepted sockets held at once; more are closed on arrival. */
+  readonly maxInboundConnections: number;
+  /**
+   * Accepted sockets that have not said hello yet (each may buffer up to a frame until the
+   * hello timeout); a smaller cap, so strangers cannot crowd out real peers.
+   */
+  readonly maxPendingHellos: number;
 }
 
 export const defaultTransportTuning: TransportTuning = {
@@ -36,6 +43,8 @@ export const defaultTransportTuning: TransportTuning = {
   dialTimeoutMs: 3000,
   backoffMinMs: 50,
   backoffMaxMs: 5000,
+  maxInboundConnections: 256,
+  maxPendingHellos: 32,
 };
 
 export interface TcpTransportOptions extends Partial<TransportTuning> {
@@ -105,6 +114,7 @@ class Transport implements TcpTransport {
   readonly #inbound = new Set<Socket>();
   /** The current inbound connection of each peer that said hello. */
   readonly #inboundByPeer = new Map<string, Socket>();
+  #lastRefusalLogMs = 0;
   #server: Server | null = null;
   #stopped = false;
 
@@ -235,6 +245,23 @@ class Transport implements TcpTransport {
       s.destroy();
       return;
     }
+    const pending = this.#inbound.size - this.#inboundByPeer.size;
+    if (
+      this.#inbound.size >= this.#t.maxInboundConnections ||
+      pending >= this.#t.maxPendingHellos
+    ) {
+      this.#counters.inboundRefused++;
+      const nowMs = Date.now();
+      if (nowMs - this.#lastRefusalLogMs >= 1000) {
+        this.#lastRefusalLogMs = nowMs;
+        this.#log.warn(
+          { remote: s.remoteAddress, inbound: this.#inbound.size, pending },
+          'refusing inbound connection: limit reached',
+        );
+      }
+      s.destroy();
+      return;
+    }
     this.#inbound.add(s);
     s.once('close', () => this.#inbound.delete(s));
     serveConnection(s, {
@@ -297,6 +324,8 @@ function tuningFrom(o: Partial<TransportTuning>): TransportTuning {
     dialTimeoutMs: o.dialTimeoutMs ?? d.dialTimeoutMs,
     backoffMinMs: o.backoffMinMs ?? d.backoffMinMs,
     backoffMaxMs: o.backoffMaxMs ?? d.backoffMaxMs,
+    maxInboundConnections: o.maxInboundConnections ?? d.maxInboundConnections,
+    maxPendingHellos: o.maxPendingHellos ?? d.maxPendingHellos,
   };
 }
 
@@ -311,6 +340,8 @@ function checkTuning(t: TransportTuning): TransportTuning {
   positive('dialTimeoutMs');
   positive('backoffMinMs');
   positive('backoffMaxMs');
+  positive('maxInboundConnections');
+  positive('maxPendingHellos');
   if (t.maxFrameBytes > 0xffffffff) throw new RangeError('maxFrameBytes must fit in 32 bits');
   // A largest frame (payload plus length prefix) must fit in an empty queue.
   if (t.maxQueuedBytesPerPeer < t.maxFrameBytes + FRAME_HEADER_BYTES) {
