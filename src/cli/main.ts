@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { OptionError } from '../agent/options.ts';
 import { buildAgentOptions, type RawFlags } from './flags.ts';
 import { runDemo } from './demo.ts';
+import { registerLocalCommand } from './local.ts';
 import { triggerSnapshot } from './one-shot.ts';
 import { runRecover } from './recover.ts';
 import { registerStatusCommand } from './status.ts';
@@ -106,6 +107,7 @@ program
   });
 
 registerStatusCommand(program);
+registerLocalCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
