@@ -7,11 +7,16 @@
 //	{"type":"user","data":<base64>}                                    (a user message arrived)
 //	{"type":"left"} / {"type":"error","error":...}
 //
+// -drop P drops each outgoing UDP datagram with probability P and -drop-streams Q fails each
+// outgoing TCP connection attempt with probability Q (the command "drop P [Q]" sets both): a
+// simulated lossy network for benchmarks, without root.
+//
 // A state is "alive" for a live member (memberlist 0.2.2 does not expose suspicion) and "gone"
 // once memberlist reported the node dead or left (0.2.2 does not tell which).
 //
 // Commands on stdin, one a line: "members", "leave", "join host:port[,host:port]",
-// "install <b64 key>", "use <b64 key>", "remove <b64 key>", "meta <text>", "send <name> <text>".
+// "install <b64 key>", "use <b64 key>", "remove <b64 key>", "meta <text>", "send <name> <text>",
+// "drop <probability> [<stream probability>]".
 // SIGTERM or SIGINT leaves the cluster gracefully, shuts down and exits 0.
 package main
 
@@ -189,6 +194,8 @@ func main() {
 	meta := flag.String("meta", "", "node metadata")
 	userState := flag.String("user-state", "", "delegate local state sent in push/pull")
 	verbose := flag.Bool("log", false, "write memberlist's own log to stderr")
+	drop := flag.Float64("drop", 0, "probability of dropping each outgoing UDP datagram (simulated loss)")
+	dropStreams := flag.Float64("drop-streams", 0, "probability that each outgoing TCP connection attempt fails (simulated loss)")
 	flag.Parse()
 
 	if *name == "" || *port <= 0 {
@@ -230,6 +237,14 @@ func main() {
 		}
 		conf.Keyring = ring
 	}
+	if *drop < 0 || *drop >= 1 || *dropStreams < 0 || *dropStreams >= 1 {
+		fail("bad -drop or -drop-streams: want probabilities in [0, 1)")
+	}
+	lossy, err := newLossyTransport(*bind, *port, *drop, *dropStreams, conf)
+	if err != nil {
+		fail("transport: %v", err)
+	}
+	conf.Transport = lossy
 	ev := &events{nodes: map[string]nodeJSON{}}
 	del := &delegate{meta: []byte(*meta), userState: []byte(*userState)}
 	if *userState == "" {
@@ -270,7 +285,7 @@ func main() {
 	go func() {
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
-			command(m, ev, del, strings.TrimSpace(sc.Text()), leave)
+			command(m, ev, del, lossy, strings.TrimSpace(sc.Text()), leave)
 		}
 	}()
 
@@ -297,7 +312,7 @@ func errText(err error) string {
 	return err.Error()
 }
 
-func command(m *memberlist.Memberlist, ev *events, del *delegate, line string, leave func()) {
+func command(m *memberlist.Memberlist, ev *events, del *delegate, lossy *lossyTransport, line string, leave func()) {
 	fields := strings.SplitN(line, " ", 3)
 	reply := func(err error) {
 		emit(map[string]interface{}{"type": "result", "command": fields[0], "error": errText(err)})
@@ -307,6 +322,20 @@ func command(m *memberlist.Memberlist, ev *events, del *delegate, line string, l
 		return
 	case "members":
 		ev.members(m)
+	case "drop":
+		// drop <datagram probability> [<stream probability>]
+		var p, ps float64
+		n, err := fmt.Sscanf(strings.TrimPrefix(line, "drop "), "%g %g", &p, &ps)
+		if n >= 1 {
+			err = nil
+		}
+		if err == nil && (p < 0 || p >= 1 || ps < 0 || ps >= 1) {
+			err = fmt.Errorf("drop: want probabilities in [0, 1), got %v %v", p, ps)
+		}
+		if err == nil {
+			lossy.setDrop(p, ps)
+		}
+		reply(err)
 	case "leave":
 		go leave()
 	case "join":

@@ -1,9 +1,10 @@
 // Test helpers for the Go side of interop: builds interop/bin/* on first use (never skips: a
 // machine without Go fails with how to fix it), runs the real memberlist peer and the wire
-// oracle, and finds loopback ports free for both UDP and TCP.
+// oracle, and finds loopback ports free for both UDP and TCP. PeerProcess (the JSON-lines
+// reader) also serves the Sappers peer program (ts-peer.ts).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,8 +22,11 @@ const HOW_TO_FIX =
 const builds = new Map<string, Promise<string>>();
 
 function newestMtime(dir: string): number {
-  const main = join(dir, 'main.go');
-  return existsSync(main) ? statSync(main).mtimeMs : 0;
+  if (!existsSync(dir)) return 0;
+  const times = readdirSync(dir)
+    .filter((f) => f.endsWith('.go'))
+    .map((f) => statSync(join(dir, f)).mtimeMs);
+  return Math.max(0, ...times);
 }
 
 /** Path of interop/bin/<prog>, built with interop/build.sh when missing or stale. */
@@ -118,24 +122,34 @@ export interface PeerOptions {
   readonly meta?: string;
   readonly userState?: string;
   readonly log?: boolean;
+  /** Probability of dropping each outgoing UDP datagram (simulated loss). */
+  readonly drop?: number;
+  /** Probability that each outgoing TCP connection attempt fails (simulated loss). */
+  readonly dropStreams?: number;
 }
 
-const livePeers = new Set<GoPeer>();
+const livePeers = new Set<PeerProcess>();
 
-/** One running interop/bin/memberlist-peer and the JSON lines it printed. */
-export class GoPeer {
+/** One running peer program (Go memberlist or Sappers) and the JSON lines it printed. */
+export class PeerProcess {
   readonly name: string;
-  readonly port: number;
   readonly lines: PeerLine[] = [];
+  /** performance.now() when each line arrived (same index as lines). */
+  readonly times: number[] = [];
   readonly stderr: string[] = [];
+  /** Which program, for error messages. */
+  protected readonly label: string;
+  protected portNo: number;
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
 
-  private constructor(child: ChildProcess, name: string, port: number) {
+  protected constructor(child: ChildProcess, label: string, name: string, port: number) {
     this.child = child;
+    this.label = label;
     this.name = name;
-    this.port = port;
+    this.portNo = port;
+    livePeers.add(this);
     this.exited = new Promise((res) => {
       child.once('exit', (code) => {
         livePeers.delete(this);
@@ -145,6 +159,7 @@ export class GoPeer {
     });
     if (child.stdout !== null) {
       createInterface({ input: child.stdout }).on('line', (line) => {
+        this.times.push(performance.now());
         try {
           this.lines.push(JSON.parse(line) as PeerLine);
         } catch {
@@ -158,32 +173,23 @@ export class GoPeer {
     });
   }
 
-  static async start(o: PeerOptions): Promise<GoPeer> {
-    const bin = await goBinary('memberlist-peer');
-    const args = [
-      `-name=${o.name}`,
-      '-bind=127.0.0.1',
-      `-port=${String(o.port)}`,
-      `-config=${o.config ?? 'local'}`,
-      `-compression=${String(o.compression ?? false)}`,
-      `-interval=${String(o.intervalMs ?? 250)}ms`,
-    ];
-    if (o.join !== undefined && o.join.length > 0) args.push(`-join=${o.join.join(',')}`);
-    if (o.key !== undefined) args.push(`-key=${Buffer.from(o.key).toString('base64')}`);
-    if (o.protocol !== undefined) args.push(`-protocol=${String(o.protocol)}`);
-    if (o.meta !== undefined) args.push(`-meta=${o.meta}`);
-    if (o.userState !== undefined) args.push(`-user-state=${o.userState}`);
-    if (o.log === true) args.push('-log');
-    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const peer = new GoPeer(child, o.name, o.port);
-    livePeers.add(peer);
-    await peer.waitLine('ready', 10_000, (l) => l.type === 'ready' || l.type === 'error');
-    const err = peer.lines.find((l) => l.type === 'error');
-    if (err !== undefined) throw new Error(`memberlist-peer ${o.name}: ${String(err.error)}`);
-    if (o.join !== undefined && o.join.length > 0) {
-      await peer.waitLine('joined', 15_000, (l) => l.type === 'joined');
-    }
-    return peer;
+  get port(): number {
+    return this.portNo;
+  }
+
+  /** The OS process id (for /proc readings). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Waits for the ready line (and the joined line when joining); throws on an error line. */
+  protected async started(joining: boolean): Promise<void> {
+    await this.waitLine('ready', 20_000, (l) => l.type === 'ready' || l.type === 'error');
+    const err = this.lines.find((l) => l.type === 'error');
+    if (err !== undefined) throw new Error(`${this.label} ${this.name}: ${String(err.error)}`);
+    const ready = this.lines.find((l) => l.type === 'ready');
+    if (typeof ready?.['port'] === 'number') this.portNo = ready['port'];
+    if (joining) await this.waitLine('joined', 15_000, (l) => l.type === 'joined');
   }
 
   get address(): string {
@@ -209,7 +215,7 @@ export class GoPeer {
       if (hit !== undefined) return hit;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
         throw new Error(
-          `memberlist-peer ${this.name} exited while waiting for ${what}\n${this.stderr.join('')}`,
+          `${this.label} ${this.name} exited while waiting for ${what}\n${this.stderr.join('')}`,
         );
       }
       const left = deadline - Date.now();
@@ -219,7 +225,7 @@ export class GoPeer {
           .map((l) => JSON.stringify(l))
           .join('\n');
         throw new Error(
-          `memberlist-peer ${this.name}: timed out waiting for ${what}; last lines:\n${tail}`,
+          `${this.label} ${this.name}: timed out waiting for ${what}; last lines:\n${tail}`,
         );
       }
       await new Promise<void>((res) => {
@@ -278,6 +284,39 @@ export class GoPeer {
 
   waitExit(): Promise<number | null> {
     return this.exited;
+  }
+}
+
+/** The flags both peer programs (Go and Sappers) take, for `o`. */
+export function peerFlags(o: PeerOptions): string[] {
+  const args = [
+    `-name=${o.name}`,
+    '-bind=127.0.0.1',
+    `-port=${String(o.port)}`,
+    `-config=${o.config ?? 'local'}`,
+    `-compression=${String(o.compression ?? false)}`,
+    `-interval=${String(o.intervalMs ?? 250)}ms`,
+  ];
+  if (o.join !== undefined && o.join.length > 0) args.push(`-join=${o.join.join(',')}`);
+  if (o.key !== undefined) args.push(`-key=${Buffer.from(o.key).toString('base64')}`);
+  if (o.protocol !== undefined) args.push(`-protocol=${String(o.protocol)}`);
+  if (o.meta !== undefined) args.push(`-meta=${o.meta}`);
+  if (o.drop !== undefined) args.push(`-drop=${String(o.drop)}`);
+  if (o.dropStreams !== undefined) args.push(`-drop-streams=${String(o.dropStreams)}`);
+  if (o.log === true) args.push('-log');
+  return args;
+}
+
+/** One running interop/bin/memberlist-peer (real HashiCorp memberlist). */
+export class GoPeer extends PeerProcess {
+  static async start(o: PeerOptions): Promise<GoPeer> {
+    const bin = await goBinary('memberlist-peer');
+    const args = peerFlags(o);
+    if (o.userState !== undefined) args.push(`-user-state=${o.userState}`);
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const peer = new GoPeer(child, 'memberlist-peer', o.name, o.port);
+    await peer.started(o.join !== undefined && o.join.length > 0);
+    return peer;
   }
 }
 

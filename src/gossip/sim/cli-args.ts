@@ -14,7 +14,7 @@ export class UsageError extends Error {}
 export const usage = [
   'usage: npm run sim:gossip -- [--nodes N] [--seed S] [--loss P] [--config lan|local|wan]',
   '         [--fault-ms MS] [--kills K] [--pauses K] [--pause-ms MS] [--slows K] [--slow-ms MS]',
-  '         [--join-spread-ms MS] [--steady-ms MS] [--max-phase-ms MS] [--json]',
+  '         [--join-spread-ms MS] [--steady-ms MS] [--max-phase-ms MS] [--json] [--force]',
 ].join('\n');
 
 const configs: Readonly<Record<string, GossipConfig>> = {
@@ -42,6 +42,8 @@ export interface CliOptions {
   /** lan, local or wan. */
   readonly configName: string;
   readonly json: boolean;
+  /** Run even when the memory estimate says the machine is too small. */
+  readonly force: boolean;
 }
 
 function integer(flag: string, raw: string): number {
@@ -54,6 +56,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     loss: { type: 'string' },
     config: { type: 'string' },
     json: { type: 'boolean' },
+    force: { type: 'boolean' },
     ...Object.fromEntries(Object.keys(intFlags).map((k) => [k, { type: 'string' }])),
   } as const;
   let values: Record<string, string | boolean | undefined>;
@@ -86,5 +89,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (o.kills + o.pauses + o.slows > o.nodes - 2) {
     throw new UsageError('--kills + --pauses + --slows: must leave at least 2 healthy nodes');
   }
-  return { sim: o, configName: String(config), json: values['json'] === true };
+  return {
+    sim: o,
+    configName: String(config),
+    json: values['json'] === true,
+    force: values['force'] === true,
+  };
 }

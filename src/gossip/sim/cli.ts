@@ -4,6 +4,7 @@
 // failure detection, false positives under loss with paused and slow nodes, convergence after
 // healing, and estimated traffic. Exit status: 0 converged, 1 invariant violated, 2 bad usage.
 import { parseCli, usage, UsageError, type CliOptions } from './cli-args.ts';
+import { largestFitting, planHeap, reexecWithHeap } from './memory.ts';
 import { runGossipSim, type Detection, type GossipSimResult } from './run.ts';
 
 const secs = (ms: number | null): string =>
@@ -40,6 +41,20 @@ function main(argv: readonly string[]): number {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`sim:gossip: ${err.message}\n${usage}\n`);
     return 2;
+  }
+  const plan = planHeap(o.sim.nodes, o.force);
+  if (plan.kind === 'too-big') {
+    const gb = (b: number): string => `${(b / 2 ** 30).toFixed(0)} GB`;
+    process.stderr.write(
+      `sim:gossip: ${o.sim.nodes} nodes need about ${gb(plan.needBytes)} of memory (every node ` +
+        `keeps a table of all ${o.sim.nodes} members, ~800 B per pair at peak); this machine has ` +
+        `${gb(plan.haveBytes)}. At most about ${largestFitting(plan.haveBytes * 0.75)} nodes fit; ` +
+        `--force tries anyway.\n`,
+    );
+    return 2;
+  }
+  if (plan.kind === 'reexec' && process.env['GOSSIP_SIM_REEXEC'] === undefined) {
+    return reexecWithHeap(plan.heapMb);
   }
   const began = performance.now();
   const r = runGossipSim(o.sim);

@@ -211,7 +211,12 @@ class Run {
   }
 
   hasConverged(): boolean {
-    return hasConverged(this.cluster, this.running(), this.gone);
+    const running = this.running();
+    // A necessary condition first, O(N): each running node counts exactly the running nodes as
+    // live. The full O(N^2) check runs only once that holds.
+    const views = this.watch.liveView;
+    if (!running.every((i) => views[i] === running.length)) return false;
+    return hasConverged(this.cluster, running, this.gone);
   }
 
   converged(): ConvergenceReport {

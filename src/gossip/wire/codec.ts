@@ -291,11 +291,14 @@ function vsn(r: Record<string, FieldValue>, k: string): number[] {
   return Array.isArray(v) ? [...(v as readonly number[])] : [];
 }
 
-function toPing(r: Record<string, FieldValue>): Ping {
-  const base: { -readonly [K in keyof Ping]: Ping[K] } = {
-    SeqNo: num(r, 'SeqNo'),
-    Node: str(r, 'Node'),
-  };
+interface SourceFields {
+  SourceAddr?: Uint8Array;
+  SourcePort?: number;
+  SourceNode?: string;
+}
+
+/** Adds the source fields a ping may carry; Go omits each when empty (omitempty). */
+function withSource<T extends SourceFields>(base: T, r: Record<string, FieldValue>): T {
   const sa = bytes(r, 'SourceAddr');
   if (sa.length > 0) base.SourceAddr = sa;
   const sp = num(r, 'SourcePort');
@@ -303,6 +306,14 @@ function toPing(r: Record<string, FieldValue>): Ping {
   const sn = str(r, 'SourceNode');
   if (sn !== '') base.SourceNode = sn;
   return base;
+}
+
+function toPing(r: Record<string, FieldValue>): Ping {
+  const base: { -readonly [K in keyof Ping]: Ping[K] } = {
+    SeqNo: num(r, 'SeqNo'),
+    Node: str(r, 'Node'),
+  };
+  return withSource(base, r);
 }
 
 function toIndirectPing(r: Record<string, FieldValue>): IndirectPing {
@@ -313,13 +324,7 @@ function toIndirectPing(r: Record<string, FieldValue>): IndirectPing {
     Node: str(r, 'Node'),
     Nack: bool(r, 'Nack'),
   };
-  const sa = bytes(r, 'SourceAddr');
-  if (sa.length > 0) base.SourceAddr = sa;
-  const sp = num(r, 'SourcePort');
-  if (sp > 0) base.SourcePort = sp;
-  const sn = str(r, 'SourceNode');
-  if (sn !== '') base.SourceNode = sn;
-  return base;
+  return withSource(base, r);
 }
 
 export function toAlive(r: Record<string, FieldValue>): Alive {
