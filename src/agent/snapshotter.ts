@@ -1,10 +1,12 @@
 // Takes snapshots of the management database: automatically every `threshold` applied entries
 // and on demand; keeps `trailing` log entries behind each so slow followers catch up from the
-// log rather than a whole snapshot.
+// log rather than a whole snapshot. The state is frozen at one index in O(n) reference copies
+// and encoded in slices of a few milliseconds, so applies and client requests keep flowing
+// while a large snapshot is packed.
 import type { Logger } from 'pino';
 import type { SnapshotInfo } from '../api/backend.ts';
 import type { RaftNode } from '../raft/index.ts';
-import type { ManagementState } from '../state/index.ts';
+import { encodeSnapshotSliced, type ManagementState } from '../state/index.ts';
 import type { DurableRaftStorage } from '../storage/index.ts';
 
 export interface SnapshotterComponents {
@@ -54,7 +56,15 @@ export class Snapshotter {
     const applied = state.lastApplied;
     if (applied === 0) throw new Error('nothing to snapshot yet');
     if (applied === s.snapshotIndex) return this.newestOnDisk(applied);
-    const snap = raft.createSnapshot(applied, state.snapshot());
+    const view = state.snapshotView();
+    const data = await encodeSnapshotSliced(view);
+    // Entries applied meanwhile are after the view's index, which stays committed and in the
+    // log (only this class compacts it) unless a leader's snapshot replaced everything.
+    const current = raft.status().snapshotIndex;
+    if (current >= applied) {
+      throw new Error(`snapshot at ${applied} superseded by the snapshot at ${current}`);
+    }
+    const snap = raft.createSnapshot(applied, data);
     await this.c.storage.saveSnapshot(snap);
     const path = (await this.newestOnDisk(snap.meta.index)).path;
     const compactTo = Math.max(0, snap.meta.index - this.c.trailing);

@@ -22,7 +22,6 @@
 //   raft.conf      subject = the node the change names; data = {change, address?, voters,
 //                  learners}: the change type ('addVoter', 'addLearner', 'promote', 'remove'),
 //                  the address it carried, and the resulting configuration
-import { createHash } from 'node:crypto';
 import type { Entry } from '../raft/index.ts';
 import type { ApplyResult } from './apply-result.ts';
 import type { Command, MemberFields } from './commands.ts';
@@ -30,6 +29,7 @@ import type { EventData } from './event-log.ts';
 import type { KvTable } from './kv-table.ts';
 import { applyTxn } from './kv-txn.ts';
 import type { MembersTable } from './members-table.ts';
+import { sha256Hex } from './sha256.ts';
 
 export type { ApplyResult } from './apply-result.ts';
 
@@ -117,7 +117,7 @@ function valueDigest(c: { readonly value: Uint8Array; readonly flags: number }):
   return {
     flags: c.flags,
     size: c.value.byteLength,
-    sha256: createHash('sha256').update(c.value).digest('hex'),
+    sha256: sha256Hex(c.value),
   };
 }
 

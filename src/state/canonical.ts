@@ -32,12 +32,22 @@ export class CanonicalError extends Error {
   readonly code = 'NOT_CANONICAL';
 }
 
+const utf8 = new TextEncoder();
+
 export function canonicalJson(v: CanonicalValue): string {
   return write(v, 0);
 }
 
+/**
+ * The encoding of `v` as a member nested `depth` levels down in a larger value, so the nesting
+ * bound counts from the outer value's top (event-encoding.ts writes events' outer level itself).
+ */
+export function canonicalJsonAt(v: CanonicalValue, depth: number): string {
+  return write(v, depth);
+}
+
 export function canonicalBytes(v: CanonicalValue): Uint8Array {
-  return new TextEncoder().encode(canonicalJson(v));
+  return utf8.encode(canonicalJson(v));
 }
 
 function write(v: CanonicalValue, depth: number): string {

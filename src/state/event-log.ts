@@ -15,14 +15,17 @@
 //   hash         lowercase hex of SHA-256( the 32 bytes that `prev` spells in hex
 //                || canonical encoding (canonical.ts: RFC 8785 JSON, UTF-8) of the object
 //                {data, index, prev, subject, term, time, type} )
+//                event-encoding.ts writes that encoding directly for the event's fixed shape;
+//                a property test holds it byte for byte to the generic encoder
 //
 // Memory is bounded: only the newest `retainedMax` events are kept. Older ones are dropped, but
 // the chain's base (hash, index, time and count of everything dropped) is kept and goes into
 // snapshots with the retained events, so verification continues from the base across
 // compaction, snapshots and restores.
-import { createHash } from 'node:crypto';
-import { canonicalBytes, type CanonicalValue } from './canonical.ts';
+import type { CanonicalValue } from './canonical.ts';
 import type { CommandType } from './commands.ts';
+import { eventCanonicalJson } from './event-encoding.ts';
+import { sha256Concat } from './sha256.ts';
 
 export type EventType = CommandType | 'raft.conf';
 export type EventData = { readonly [key: string]: CanonicalValue };
@@ -60,26 +63,27 @@ export type VerifyResult =
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const GENESIS: ChainBase = { hash: GENESIS_HASH, index: 0, time: 0, length: 0 };
-export const DEFAULT_EVENTS_RETAINED_MAX = 100_000;
+/**
+ * Two snapshot intervals (the agent snapshots every 8,192 applied entries, and an entry records
+ * at most one event): a snapshot always carries every event since the snapshot before the
+ * previous one, so a node restored from it still serves the events of the last two intervals,
+ * and a reader of GET /v1/sappers/events that falls further behind sees the oldest retained
+ * index in its reply. About 4 MiB in memory (kv.set events take ~250 bytes each), and what
+ * snapshots pack beyond the tables themselves; older events leave the chain base.
+ */
+export const DEFAULT_EVENTS_RETAINED_MAX = 16_384;
 /** Events checked between yields of verifyAsync, so a long chain never stalls the node. */
 const VERIFY_CHUNK = 5000;
 
 export type NewEvent = Omit<ChainEvent, 'prev' | 'hash'>;
 
 export function hashEvent(e: Omit<ChainEvent, 'hash'>): string {
-  const body = {
-    data: e.data,
-    index: e.index,
-    prev: e.prev,
-    subject: e.subject,
-    term: e.term,
-    time: e.time,
-    type: e.type,
-  };
-  return createHash('sha256')
-    .update(Buffer.from(e.prev, 'hex'))
-    .update(canonicalBytes(body))
-    .digest('hex');
+  return digestEvent(Buffer.from(e.prev, 'hex'), e).toString('hex');
+}
+
+/** Raw SHA-256(prev || canonical encoding), `prevBytes` being the bytes `e.prev` spells. */
+function digestEvent(prevBytes: Uint8Array, e: Omit<ChainEvent, 'hash'>): Buffer {
+  return sha256Concat(prevBytes, eventCanonicalJson(e));
 }
 
 export class EventLog {
@@ -88,6 +92,11 @@ export class EventLog {
   private events: ChainEvent[] = [];
   /** Position of the oldest retained event in `events` (dropped ones are sliced off lazily). */
   private start = 0;
+  /** The head's raw bytes, so append does not decode the hex it just encoded. */
+  private headBytes: { readonly hex: string; readonly raw: Uint8Array } = {
+    hex: GENESIS_HASH,
+    raw: Buffer.alloc(32),
+  };
 
   constructor(retainedMax = DEFAULT_EVENTS_RETAINED_MAX) {
     if (!Number.isSafeInteger(retainedMax) || retainedMax < 1) {
@@ -128,8 +137,29 @@ export class EventLog {
     if (!Number.isSafeInteger(e.index) || e.index <= this.lastIndex) {
       throw new Error(`event index ${e.index} does not follow ${this.lastIndex}`);
     }
-    const unhashed = { ...e, prev: this.head };
-    const event: ChainEvent = { ...unhashed, hash: hashEvent(unhashed) };
+    const prev = this.head;
+    const prevRaw = this.headBytes.hex === prev ? this.headBytes.raw : Buffer.from(prev, 'hex');
+    const unhashed = {
+      index: e.index,
+      term: e.term,
+      time: e.time,
+      type: e.type,
+      subject: e.subject,
+      data: e.data,
+      prev,
+    };
+    const raw = digestEvent(prevRaw, unhashed);
+    const event: ChainEvent = {
+      index: e.index,
+      term: e.term,
+      time: e.time,
+      type: e.type,
+      subject: e.subject,
+      data: e.data,
+      prev,
+      hash: raw.toString('hex'),
+    };
+    this.headBytes = { hex: event.hash, raw };
     this.events.push(event);
     this.trim();
     return event;

@@ -8,7 +8,7 @@ import { decodeCommand } from './commands.ts';
 import { EventLog, DEFAULT_EVENTS_RETAINED_MAX, type EventType } from './event-log.ts';
 import { KvTable } from './kv-table.ts';
 import { MembersTable } from './members-table.ts';
-import { decodeSnapshot, encodeSnapshot } from './snapshot-body.ts';
+import { decodeSnapshot, encodeSnapshot, type SnapshotView } from './snapshot-body.ts';
 
 export type { ApplyResult } from './apply-command.ts';
 
@@ -56,20 +56,31 @@ export class ManagementState {
     return result;
   }
 
+  /** The encoded snapshot of the state now (synchronous: snapshotView() + encodeSnapshotSliced). */
   snapshot(): Uint8Array {
+    const view = this.snapshotView();
+    return encodeSnapshot(view.contents, view.lastApplied);
+  }
+
+  /**
+   * The state at lastApplied, frozen: O(n) copies of references to rows and events, which are
+   * immutable (every change replaces a whole row, the log only appends), so applies may go on
+   * while the view is encoded (encodeSnapshotSliced) and it still holds exactly this index.
+   */
+  snapshotView(): SnapshotView {
     const { base, events } = this.events.export();
-    return encodeSnapshot(
-      {
+    return {
+      contents: {
         kvIndex: this.kv.index,
-        kv: this.kv.all(),
+        kv: this.kv.rows(),
         membersIndex: this.members.index,
         members: this.members.list(),
         clusterId: this.cluster.id,
         eventBase: base,
         events,
       },
-      this.lastApplied,
-    );
+      lastApplied: this.lastApplied,
+    };
   }
 
   /** Replaces everything with the snapshot's contents (version 2, or version 1: kv only). */

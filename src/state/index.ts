@@ -32,5 +32,6 @@ export { EventLog, hashEvent, GENESIS_HASH, DEFAULT_EVENTS_RETAINED_MAX } from '
 export type { ChainBase, ChainEvent, EventData, EventType, VerifyResult } from './event-log.ts';
 export { canonicalJson, canonicalBytes, CanonicalError } from './canonical.ts';
 export type { CanonicalValue } from './canonical.ts';
-export { SNAPSHOT_VERSION, SnapshotFormatError } from './snapshot-body.ts';
+export { SNAPSHOT_VERSION, SnapshotFormatError, encodeSnapshotSliced } from './snapshot-body.ts';
+export type { SliceOptions, SnapshotView } from './snapshot-body.ts';
 export { IndexWatch } from './watch.ts';

@@ -95,6 +95,15 @@ export class KvTable {
     return this.list('');
   }
 
+  /**
+   * Every entry, in no particular order: an O(n) copy of references, no sorting. Entries are
+   * immutable (a write replaces the whole entry), so the array is a frozen view of the table as
+   * it is now, which a snapshot can encode while later writes go on.
+   */
+  rows(): KvEntry[] {
+    return Array.from(this.entries.values());
+  }
+
   load(entries: readonly KvEntry[], index: number): void {
     this.entries.clear();
     for (const e of entries) this.entries.set(e.key, e);

@@ -3,6 +3,12 @@
 // (retained events plus the chain base). Version 1 (key-value only) still restores: it starts
 // with no members, no cluster id and an empty chain. A snapshot is data from disk or the wire,
 // so its shape is checked before anything is replaced.
+//
+// encodeSnapshotSliced writes the same bytes as encodeSnapshot in slices of a few milliseconds
+// with the event loop free in between, so an agent keeps applying entries while a snapshot of
+// a large table is packed: msgpack concatenates, so an array is its header followed by its
+// elements packed in chunks, each chunk's own array header cut off.
+import { performance } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
 import { CommandError, validateCommand, type Command } from './commands.ts';
 import type { ChainBase, ChainEvent, EventData } from './event-log.ts';
@@ -40,8 +46,106 @@ export class SnapshotFormatError extends Error {
 }
 
 export function encodeSnapshot(c: SnapshotContents, lastApplied: number): Uint8Array {
-  const body: BodyV2 = { version: SNAPSHOT_VERSION, lastApplied, ...c };
-  return packr.pack(body);
+  return packr.pack(snapshotBody(c, lastApplied));
+}
+
+/** The state at one index, as a snapshot holds it: arrays of immutable rows and events. */
+export interface SnapshotView {
+  readonly contents: SnapshotContents;
+  readonly lastApplied: number;
+}
+
+export interface SliceOptions {
+  /** Resolves when encoding may go on; the default waits for setImmediate. */
+  readonly yield?: () => Promise<void>;
+  /** Work done between yields, in ms of this thread's time. */
+  readonly sliceMs?: number;
+}
+
+/** Elements packed per call: under msgpack's 16-bit array size, and small next to sliceMs. */
+const CHUNK_ELEMENTS = 256;
+const SLICE_MS_DEFAULT = 4;
+/** Bytes copied per step when joining the packed parts. */
+const COPY_STEP_BYTES = 4 << 20;
+
+/** encodeSnapshot's bytes, packed in slices with the event loop free between them. */
+export async function encodeSnapshotSliced(
+  view: SnapshotView,
+  options: SliceOptions = {},
+): Promise<Uint8Array> {
+  const slicer = new Slicer(options);
+  const body = snapshotBody(view.contents, view.lastApplied);
+  const entries = Object.entries(body);
+  // msgpackr writes every plain object with a map16 header.
+  const parts: Uint8Array[] = [Uint8Array.of(0xde, entries.length >> 8, entries.length & 0xff)];
+  for (const [key, value] of entries) {
+    parts.push(packr.pack(key));
+    if (Array.isArray(value)) await packArray(value as readonly unknown[], parts, slicer);
+    else parts.push(packr.pack(value));
+  }
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const p of parts) {
+    // A part packed by msgpackr is a view of its shared buffer: copy it out, in steps.
+    for (let from = 0; from < p.byteLength; from += COPY_STEP_BYTES) {
+      const piece = p.subarray(from, Math.min(p.byteLength, from + COPY_STEP_BYTES));
+      out.set(piece, at);
+      at += piece.byteLength;
+      await slicer.maybeYield();
+    }
+  }
+  if (at !== total) throw new Error(`snapshot encoding wrote ${at} of ${total} bytes`);
+  return out;
+}
+
+function snapshotBody(c: SnapshotContents, lastApplied: number): BodyV2 {
+  return { version: SNAPSHOT_VERSION, lastApplied, ...c };
+}
+
+async function packArray(
+  items: readonly unknown[],
+  parts: Uint8Array[],
+  slicer: Slicer,
+): Promise<void> {
+  parts.push(arrayHeader(items.length));
+  for (let lo = 0; lo < items.length; lo += CHUNK_ELEMENTS) {
+    const packed = packr.pack(items.slice(lo, lo + CHUNK_ELEMENTS));
+    parts.push(packed.subarray(arrayHeaderBytes(Math.min(CHUNK_ELEMENTS, items.length - lo))));
+    await slicer.maybeYield();
+  }
+}
+
+/** msgpack's shortest array header, which msgpackr writes. */
+function arrayHeader(length: number): Uint8Array {
+  if (length < 0x10) return Uint8Array.of(0x90 | length);
+  if (length < 0x10000) return Uint8Array.of(0xdc, length >> 8, length & 0xff);
+  const h = Buffer.alloc(5);
+  h[0] = 0xdd;
+  h.writeUInt32BE(length, 1);
+  return h;
+}
+
+function arrayHeaderBytes(length: number): number {
+  return length < 0x10 ? 1 : length < 0x10000 ? 3 : 5;
+}
+
+class Slicer {
+  private readonly yieldFn: () => Promise<void>;
+  private readonly sliceMs: number;
+  private since = performance.now();
+
+  constructor(options: SliceOptions) {
+    this.yieldFn = options.yield ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.sliceMs = options.sliceMs ?? SLICE_MS_DEFAULT;
+  }
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.since < this.sliceMs) return;
+    await this.yieldFn();
+    this.since = performance.now();
+  }
 }
 
 export function decodeSnapshot(bytes: Uint8Array): SnapshotContents {
