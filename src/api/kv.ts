@@ -15,7 +15,7 @@ export interface ConsulKvPair {
   readonly LockIndex: number;
   readonly Key: string;
   readonly Flags: number;
-  /** Base64; null for an empty value, as Consul stores an empty body as no value. */
+  /** Base64; null for no value or an empty one, as Consul stores an empty body as no value. */
   readonly Value: string | null;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
@@ -87,16 +87,19 @@ function sendRaw(reply: FastifyReply, value: Uint8Array): FastifyReply {
     .send(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
 }
 
+/** A value as Consul's JSON carries it: base64, and null for none or an empty one. */
+export function valueBase64(v: Uint8Array | null): string | null {
+  return v === null || v.byteLength === 0
+    ? null
+    : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
+
 export function toConsul(e: KvEntry): ConsulKvPair {
-  const v = e.value;
   return {
     LockIndex: e.lockIndex,
     Key: e.key,
     Flags: e.flags,
-    Value:
-      v.byteLength === 0
-        ? null
-        : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'),
+    Value: valueBase64(e.value),
     CreateIndex: e.createIndex,
     ModifyIndex: e.modifyIndex,
   };

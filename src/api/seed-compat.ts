@@ -10,7 +10,7 @@ import type { ApiContext } from './context.ts';
 import { backendError, badRequest } from './errors.ts';
 import { MAX_VALUE_BYTES } from './kv.ts';
 import { asQuery, readOptions } from './query.ts';
-import { check, parseJsonBody } from './validate.ts';
+import { acceptJsonBodies, check } from './validate.ts';
 
 /** Pairs in one POST /key, written as one transaction (Consul's limit is 64 operations). */
 export const MAX_PAIRS = TXN_OPS_MAX;
@@ -29,14 +29,7 @@ interface JoinRequest {
 const PairsBody = Compile(Type.Record(Type.String(), Type.String()));
 
 export function seedCompatRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJsonBody(String(body)));
-    } catch (err) {
-      done(err instanceof Error ? err : new Error(String(err)), undefined);
-    }
-  });
+  acceptJsonBodies(app);
   app.post('/join', (req, reply) => join(ctx, req.body, reply));
   app.get('/key/*', (req, reply) => getKey(ctx, req, reply));
   app.post('/key', (req, reply) => setKeys(ctx, req.body, reply));

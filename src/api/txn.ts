@@ -21,24 +21,15 @@ import {
 import { prepareRead, proposeTxn, setQueryMeta } from './consensus.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError, badRequest } from './errors.ts';
-import { MAX_VALUE_BYTES } from './kv.ts';
+import { MAX_VALUE_BYTES, valueBase64, type ConsulKvPair } from './kv.ts';
 import { asQuery, readOptions } from './query.ts';
-import { parseJsonBody } from './validate.ts';
+import { acceptJsonBodies } from './validate.ts';
 
 /** Consul's txn_max_req_len default: the whole request body. */
 export const TXN_BODY_BYTES_MAX = 512 * 1024;
 
-interface ConsulTxnKv {
-  readonly LockIndex: number;
-  readonly Key: string;
-  readonly Flags: number;
-  readonly Value: string | null;
-  readonly CreateIndex: number;
-  readonly ModifyIndex: number;
-}
-
 export interface ConsulTxnResponse {
-  readonly Results: readonly { readonly KV: ConsulTxnKv }[] | null;
+  readonly Results: readonly { readonly KV: ConsulKvPair }[] | null;
   readonly Errors: readonly { readonly OpIndex: number; readonly What: string }[] | null;
 }
 
@@ -49,14 +40,7 @@ const SESSION_VERBS = new Set(['lock', 'unlock', 'check-session']);
 
 export function txnRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // Consul clients send JSON with or without a JSON content type.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJsonBody(String(body)));
-    } catch (err) {
-      done(err instanceof Error ? err : new Error(String(err)), undefined);
-    }
-  });
+  acceptJsonBodies(app);
   app.put('/v1/txn', { bodyLimit: TXN_BODY_BYTES_MAX }, (req, reply) => txn(ctx, req, reply));
 }
 
@@ -82,17 +66,12 @@ function toConsul(o: TxnOutcome): ConsulTxnResponse {
   return { Results: o.results.map((r) => ({ KV: kvJson(r) })), Errors: null };
 }
 
-function kvJson(r: TxnKv): ConsulTxnKv {
-  const v = r.value;
+function kvJson(r: TxnKv): ConsulKvPair {
   return {
     LockIndex: r.lockIndex,
     Key: r.key,
     Flags: r.flags,
-    // As /v1/kv: an empty value is no value.
-    Value:
-      v === null || v.byteLength === 0
-        ? null
-        : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'),
+    Value: valueBase64(r.value),
     CreateIndex: r.createIndex,
     ModifyIndex: r.modifyIndex,
   };

@@ -1,4 +1,5 @@
 // JSON body validation with typebox: the first violation becomes a 400 naming its field.
+import type { FastifyInstance } from 'fastify';
 import type { TLocalizedValidationError } from 'typebox/error';
 import type { Validator } from 'typebox/compile';
 import { ApiError, badRequest } from './errors.ts';
@@ -11,6 +12,21 @@ export function parseJsonBody(text: string): unknown {
   } catch (err) {
     throw badRequest('body', `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * Makes `app` (a route scope) parse every body as JSON whatever its content type: Consul clients
+ * and `curl -d` do not reliably label JSON as JSON.
+ */
+export function acceptJsonBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(String(body)));
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)), undefined);
+    }
+  });
 }
 
 export function check<T>(validator: Validator, body: unknown): T {

@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ConfChange, RaftStatus } from '../raft/index.ts';
-import type { Command, MemberStatus } from '../state/index.ts';
+import {
+  sameMemberFields,
+  type Command,
+  type MemberFields,
+  type MemberStatus,
+} from '../state/index.ts';
 import { Autopilot } from './autopilot.ts';
 import { answeredLeader } from './autopilot-health.ts';
 import type {
@@ -31,16 +36,7 @@ export function confChangeOf(a: AutopilotAction): ConfChange {
 }
 
 /** A members-table row as the loop compares it (the table's own row type has more fields). */
-export interface MemberRowView {
-  readonly id: string;
-  readonly raftAddr: string;
-  readonly httpAddr: string;
-  readonly gossipAddr: string;
-  readonly tags: readonly string[];
-  readonly cpuFreeMilli: number;
-  readonly memFreeBytes: number;
-  readonly status: MemberStatus;
-}
+export type MemberRowView = MemberFields;
 
 export interface LeaderLoopComponents {
   readonly selfId: string;
@@ -92,19 +88,6 @@ export function rowFor(p: GossipPeer, meta: AgentMeta): MemberRowView {
   };
 }
 
-export function sameRow(a: MemberRowView, b: MemberRowView): boolean {
-  return (
-    a.raftAddr === b.raftAddr &&
-    a.httpAddr === b.httpAddr &&
-    a.gossipAddr === b.gossipAddr &&
-    a.cpuFreeMilli === b.cpuFreeMilli &&
-    a.memFreeBytes === b.memFreeBytes &&
-    a.status === b.status &&
-    a.tags.length === b.tags.length &&
-    a.tags.every((t, i) => t === b.tags[i])
-  );
-}
-
 /**
  * Members-table commands that bring `rows` in line with gossip: an upsert per Sappers peer of
  * this cluster whose row differs, a remove per row whose peer gossip has forgotten after seeing
@@ -126,11 +109,11 @@ export function memberCommands(
     if (meta.clusterId !== null && clusterId !== null && meta.clusterId !== clusterId) continue;
     const want = rowFor(p, meta);
     const have = byId.get(p.name);
-    if (have !== undefined && sameRow(have, want)) continue;
+    if (have !== undefined && sameMemberFields(have, want)) continue;
     // Free resources drift all the time: they alone update a row only now and then.
     if (
       have !== undefined &&
-      sameRow(have, { ...want, ...resourcesOf(have) }) &&
+      sameMemberFields(have, { ...want, ...resourcesOf(have) }) &&
       !resourcesDue(p.name)
     )
       continue;

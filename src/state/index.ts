@@ -6,7 +6,7 @@ export { applyTxn, isReadOnly, readTxn, TXN_RESULT_VALUE_BYTES_MAX } from './kv-
 export type { TxnError, TxnKv, TxnOutcome } from './kv-txn.ts';
 export { KvTable } from './kv-table.ts';
 export type { KvEntry } from './kv-table.ts';
-export { MembersTable } from './members-table.ts';
+export { MembersTable, sameMemberFields } from './members-table.ts';
 export type { MemberRow } from './members-table.ts';
 export {
   encodeCommand,

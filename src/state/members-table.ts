@@ -39,7 +39,7 @@ export class MembersTable {
    */
   upsert(f: MemberFields, index: number, timeMs: number): boolean {
     const prev = this.rows.get(f.id);
-    if (prev !== undefined && sameFields(prev, f)) return false;
+    if (prev !== undefined && sameMemberFields(prev, f)) return false;
     this.rows.set(f.id, {
       id: f.id,
       raftAddr: f.raftAddr,
@@ -74,7 +74,8 @@ export class MembersTable {
   }
 }
 
-function sameFields(a: MemberFields, b: MemberFields): boolean {
+/** Whether two rows of the same member hold the same fields (the id is not compared). */
+export function sameMemberFields(a: MemberFields, b: MemberFields): boolean {
   return (
     a.raftAddr === b.raftAddr &&
     a.httpAddr === b.httpAddr &&

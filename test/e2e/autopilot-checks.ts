@@ -1,8 +1,40 @@
 // Reads and checks shared by the autopilot e2e tests: the Raft configuration and gossip view an
 // agent reports, the autopilot lines in its log, and the hash-chained event log compared across
-// every live agent.
+// every live agent; the cluster they run in.
 import assert from 'node:assert/strict';
-import { mustHttp, waitFor, type Agent } from './cluster.ts';
+import { after } from 'node:test';
+import { killAllChildren, mustHttp, TestCluster, waitFor, type Agent } from './cluster.ts';
+
+export interface AutopilotClusterOptions {
+  readonly name: string;
+  readonly tickMs: number;
+  readonly stabilizationMs: number;
+  readonly failedGraceMs: number;
+}
+
+/**
+ * A TestCluster whose agents run `--voters 3` with the given autopilot timings. Call it inside a
+ * describe(): the cluster is closed, and every child killed, after that suite.
+ */
+export function autopilotCluster(o: AutopilotClusterOptions): TestCluster {
+  const cluster = new TestCluster({
+    name: o.name,
+    tickMs: o.tickMs,
+    extraArgs: [
+      '--voters',
+      '3',
+      '--autopilot-stabilization-ms',
+      String(o.stabilizationMs),
+      '--autopilot-failed-grace-ms',
+      String(o.failedGraceMs),
+    ],
+  });
+  after(async () => {
+    await cluster.close();
+    await killAllChildren();
+  });
+  return cluster;
+}
 
 export interface ServerJson {
   readonly ID: string;

@@ -5,12 +5,18 @@
 // the SIGTERMed leader hands over; the recorded history is linearizable; every acknowledged
 // write is there; the event chain verifies on every live agent and is the same on all of them.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { defaults as agentDefaults } from '../../src/agent/options.ts';
 import { leaderTickMs } from '../../src/cluster/index.ts';
 import { defaultLANConfig } from '../../src/gossip/core/index.ts';
-import { checkEventChains, roles, servers, statusOf } from './autopilot-checks.ts';
-import { killAllChildren, sleep, TestCluster, waitFor, type Agent } from './cluster.ts';
+import {
+  autopilotCluster,
+  checkEventChains,
+  roles,
+  servers,
+  statusOf,
+} from './autopilot-checks.ts';
+import { sleep, waitFor, type Agent } from './cluster.ts';
 import { Workload } from './workload.ts';
 
 const TICK_MS = 50;
@@ -50,22 +56,11 @@ const REMOVE_SELF_DEADLINE_MS = 5_000;
 const REMOVE_BOUND_MS = GOSSIP_DETECT_MS + FAILED_GRACE_MS + 2 * leaderTickMs + MARGIN_MS;
 
 describe('e2e: autopilot under SIGKILL and SIGTERM with clients', { timeout: 200_000 }, () => {
-  const cluster = new TestCluster({
+  const cluster = autopilotCluster({
     name: 'autopilot-faults',
     tickMs: TICK_MS,
-    extraArgs: [
-      '--voters',
-      '3',
-      '--autopilot-stabilization-ms',
-      String(STABILIZATION_MS),
-      '--autopilot-failed-grace-ms',
-      String(FAILED_GRACE_MS),
-    ],
-  });
-
-  after(async () => {
-    await cluster.close();
-    await killAllChildren();
+    stabilizationMs: STABILIZATION_MS,
+    failedGraceMs: FAILED_GRACE_MS,
   });
 
   /** Waits until the leader among `alive` reports three healthy voters, none of them in `gone`. */

@@ -4,11 +4,11 @@
 // while all voters are healthy: autopilot swaps it in for an untagged voter (never the leader
 // itself), so both tagged agents end up voters and the untagged replica stays a replica.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { defaults as agentDefaults } from '../../src/agent/options.ts';
 import { leaderTickMs } from '../../src/cluster/index.ts';
-import { autopilotActions, roles, servers } from './autopilot-checks.ts';
-import { killAllChildren, mustHttp, sleep, TestCluster, waitFor } from './cluster.ts';
+import { autopilotActions, autopilotCluster, roles, servers } from './autopilot-checks.ts';
+import { mustHttp, sleep, waitFor } from './cluster.ts';
 
 const TICK_MS = 50;
 const STABILIZATION_MS = 2_500;
@@ -23,22 +23,11 @@ const MARGIN_MS = 5_000;
 const SLOT_BOUND_MS = ELECTION_MS + FAILED_GRACE_MS + 2 * leaderTickMs + MARGIN_MS;
 
 describe('e2e: autopilot prefers agents tagged consensus', { timeout: 90_000 }, () => {
-  const cluster = new TestCluster({
+  const cluster = autopilotCluster({
     name: 'autopilot-tags',
     tickMs: TICK_MS,
-    extraArgs: [
-      '--voters',
-      '3',
-      '--autopilot-stabilization-ms',
-      String(STABILIZATION_MS),
-      '--autopilot-failed-grace-ms',
-      String(FAILED_GRACE_MS),
-    ],
-  });
-
-  after(async () => {
-    await cluster.close();
-    await killAllChildren();
+    stabilizationMs: STABILIZATION_MS,
+    failedGraceMs: FAILED_GRACE_MS,
   });
 
   test('a tagged replica takes the open slot, and tagged agents are swapped in', async () => {

@@ -163,13 +163,16 @@ const handedOut = new Set<number>();
  * are taken over.
  */
 const lockDir = join(tmpdir(), 'sappers-e2e-ports');
+const reserved = new Set<number>();
 
-function reserve(port: number): boolean {
+/** Takes the cross-process lock on `port` for this process; false if another live one holds it. */
+export function reserve(port: number): boolean {
   mkdirSync(lockDir, { recursive: true });
   const file = join(lockDir, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
+      reserved.add(port);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
@@ -181,7 +184,12 @@ function reserve(port: number): boolean {
   return false;
 }
 
-function alive(pid: number): boolean {
+/** Gives back a port taken with reserve() (a no-op for any other port). */
+export function release(port: number): void {
+  if (reserved.delete(port)) rmSync(join(lockDir, String(port)), { force: true });
+}
+
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -190,9 +198,7 @@ function alive(pid: number): boolean {
   }
 }
 
-process.on('exit', () => {
-  for (const port of handedOut) rmSync(join(lockDir, String(port)), { force: true });
-});
+process.on('exit', () => [...reserved].forEach(release));
 
 /**
  * Ports are picked below the kernel's ephemeral range, so the agents' own outgoing connections
@@ -215,7 +221,7 @@ function portRange(): [number, number] {
 }
 
 /** False when something listens on host:port; true when free (or the family is unsupported). */
-function canBind(port: number, host: string): Promise<boolean> {
+export function canBind(port: number, host: string): Promise<boolean> {
   return new Promise((r) => {
     const srv = createServer();
     srv.once('error', (err: NodeJS.ErrnoException) =>
@@ -237,7 +243,7 @@ export async function freePort(): Promise<number> {
       (await canBind(port, '0.0.0.0')) &&
       (await canBind(port, '::'));
     if (!free) {
-      rmSync(join(lockDir, String(port)), { force: true });
+      release(port);
       continue;
     }
     handedOut.add(port);

@@ -6,62 +6,28 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { killAllChildren, MAIN_TS, REPO_ROOT, runCli, sleep, type CliResult } from './cluster.ts';
+import {
+  alive,
+  canBind,
+  killAllChildren,
+  MAIN_TS,
+  release,
+  REPO_ROOT,
+  reserve,
+  runCli,
+  sleep,
+  type CliResult,
+} from './cluster.ts';
 
 const seedPorts = (k: number): { gossip: number[]; tcp: number[] } => ({
   gossip: [7946, 7947, 7948].map((p) => p + k),
   tcp: [12000, 12001, 12002, 11000, 11001, 11002].map((p) => p + k),
 });
-
-// The same cross-process port locks as test/e2e/cluster.ts's freePort, so test files running in
-// parallel never pick a port of this one.
-const lockDir = join(tmpdir(), 'sappers-e2e-ports');
-const locked = new Set<number>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function lock(port: number): boolean {
-  mkdirSync(lockDir, { recursive: true });
-  const file = join(lockDir, String(port));
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      locked.add(port);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-      const owner = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) return false;
-      rmSync(file, { force: true });
-    }
-  }
-  return false;
-}
-
-function unlock(port: number): void {
-  if (locked.delete(port)) rmSync(join(lockDir, String(port)), { force: true });
-}
-
-process.on('exit', () => [...locked].forEach(unlock));
-
-const tcpFree = (port: number, host: string): Promise<boolean> =>
-  new Promise((r) => {
-    const srv = createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => r(err.code === 'EAFNOSUPPORT'));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => r(true)));
-  });
 
 const udpFree = (port: number): Promise<boolean> =>
   new Promise((r) => {
@@ -90,14 +56,14 @@ async function pickOffset(): Promise<number> {
     const k = lo + randomInt(Math.max(1, hi - lo));
     const { gossip, tcp } = seedPorts(k);
     const all = [...gossip, ...tcp];
-    let ok = all.every((p) => lock(p));
+    let ok = all.every((p) => reserve(p));
     for (const p of all) {
       if (!ok) break;
-      for (const host of ['0.0.0.0', '::', '127.0.0.1']) ok &&= await tcpFree(p, host);
+      for (const host of ['0.0.0.0', '::', '127.0.0.1']) ok &&= await canBind(p, host);
       if (gossip.includes(p)) ok &&= await udpFree(p);
     }
     if (ok) return k;
-    all.forEach(unlock);
+    all.forEach(release);
   }
   throw new Error('no port offset with nine free ports found');
 }

@@ -1,47 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pino } from 'pino';
-import { RaftDriver } from '../../src/raft/driver.ts';
-import {
-  defaultRaftOptions,
-  MemoryStorage,
-  RaftNode,
-  type Message,
-  type Ready,
-} from '../../src/raft/index.ts';
-import { seededRandom } from './harness.ts';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting: ${what}`);
-    await sleep(2);
-  }
-}
+import type { Ready } from '../../src/raft/index.ts';
+import { driverCluster, sleep, until } from './driver-cluster.ts';
 
 test('the leader sends an entry to its followers while its own write is still running, and answers only after it', async () => {
   // Thesis §10.2.1: the leader's disk write runs in parallel with replication; the client is
   // answered once the entry is on the leader's disk too (nothing is acknowledged before).
-  const ids = ['n1', 'n2', 'n3'];
-  const config = { voters: ids, learners: [] };
-  const drivers = new Map<string, RaftDriver>();
-  const rafts = new Map<string, RaftNode>();
-  const disks = new Map<string, MemoryStorage>();
   let holdLeader = false;
   let release: (() => void) | null = null;
-  for (const [i, id] of ids.entries()) {
-    const mem = new MemoryStorage(config);
-    const raft = new RaftNode(
-      { ...defaultRaftOptions, id, random: seededRandom(i + 11) },
-      mem.initialState(),
-    );
+  const cluster = driverCluster(11, (mem, raft) => {
     const write = (rd: Ready): void => {
       mem.append(rd.entries);
       if (rd.hardState !== null) mem.setHardState(rd.hardState);
     };
-    const persist = (rd: Ready): Promise<void> => {
+    return (rd: Ready): Promise<void> => {
       if (holdLeader && raft.status().role === 'leader' && rd.entries.length > 0) {
         return new Promise<void>((resolve) => {
           release = () => {
@@ -53,29 +25,11 @@ test('the leader sends an entry to its followers while its own write is still ru
       write(rd);
       return Promise.resolve();
     };
-    const send = (msgs: readonly Message[]): void => {
-      for (const m of msgs) setImmediate(() => drivers.get(m.to)?.receive(m));
-    };
-    const driver = new RaftDriver(
-      {
-        raft,
-        storage: { persist },
-        transport: { send },
-        stateMachine: { apply: (e) => e.index, restore: () => undefined },
-        logger: pino({ level: 'silent' }),
-      },
-      { tickMs: 5, maxPendingRequests: 64 },
-    );
-    drivers.set(id, driver);
-    rafts.set(id, raft);
-    disks.set(id, mem);
-  }
-  for (const d of drivers.values()) d.start();
+  });
+  const { ids, drivers, rafts, disks } = cluster;
   try {
-    const leaderId = (): string | undefined =>
-      [...rafts.entries()].find(([, r]) => r.status().role === 'leader')?.[0];
-    await until('a leader', () => leaderId() !== undefined);
-    const id = leaderId() ?? '';
+    await until('a leader', () => cluster.leaderId() !== undefined);
+    const id = cluster.leaderId() ?? '';
     const leader = drivers.get(id);
     assert.ok(leader !== undefined);
     await leader.propose(new TextEncoder().encode('warm-up'), 3_000);
@@ -99,6 +53,6 @@ test('the leader sends an entry to its followers while its own write is still ru
     finish();
     assert.equal(await proposal, index);
   } finally {
-    for (const d of drivers.values()) d.stop();
+    cluster.stop();
   }
 });
