@@ -159,6 +159,7 @@ async function startWithStorage(
     logger,
     lastContactMs: () => Date.now() - lastLeaderContact,
     view,
+    transportStats: () => transport.stats(),
   });
   forwarder.serve(backend);
   current().driver.start();

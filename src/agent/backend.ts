@@ -1,6 +1,7 @@
 // The HTTP API's view of this node: serves what it can locally, forwards the rest to the leader.
 import type { Logger } from 'pino';
 import type {
+  AgentMetrics,
   ApiBackend,
   ClusterInfo,
   GossipMemberInfo,
@@ -25,8 +26,10 @@ import {
   type IndexWatch,
   type ManagementState,
 } from '../state/index.ts';
+import type { TransportStats } from '../transport/index.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { ForwardHandler, ForwardRequest, ForwardResult, Forwarder } from './forwarder.ts';
+import { collectMetrics } from './metrics.ts';
 import type { Snapshotter } from './snapshotter.ts';
 
 export interface BackendComponents {
@@ -41,6 +44,8 @@ export interface BackendComponents {
   readonly lastContactMs: () => number;
   /** Gossip members and per-peer Raft contact. */
   readonly view: ClusterView;
+  /** Counters of the Raft TCP transport. */
+  readonly transportStats: () => TransportStats;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -125,6 +130,16 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
 
   gossipMembers(): readonly GossipMemberInfo[] {
     return this.c.view.members();
+  }
+
+  metrics(): AgentMetrics {
+    return collectMetrics({
+      raft: this.c.raft.status(),
+      appliedIndex: this.c.state.lastApplied,
+      raftTransport: this.c.transportStats(),
+      gossip: this.c.view.gossipStats(),
+      members: this.c.view.members(),
+    });
   }
 
   clusterInfo(): ClusterInfo {

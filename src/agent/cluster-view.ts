@@ -4,13 +4,14 @@
 import type { GossipMemberInfo } from '../api/backend.ts';
 import type { GossipPeer, GossipService } from '../cluster/gossip-service.ts';
 import type { AgentMeta } from '../cluster/meta.ts';
+import type { TransportStats as GossipTransportStats } from '../gossip/net/index.ts';
 
 /** Peers whose last Raft contact is remembered at most (ids come from the network). */
 const maxHeard = 4_096;
 
 export class ClusterView {
   private readonly selfId: string;
-  private gossip: Pick<GossipService, 'members' | 'subscribe'> | null = null;
+  private gossip: Pick<GossipService, 'members' | 'subscribe' | 'stats'> | null = null;
   private readonly raftAddrs = new Map<string, string>();
   private readonly lastHeard = new Map<string, number>();
 
@@ -18,7 +19,7 @@ export class ClusterView {
     this.selfId = selfId;
   }
 
-  attachGossip(g: Pick<GossipService, 'members' | 'subscribe'>): void {
+  attachGossip(g: Pick<GossipService, 'members' | 'subscribe' | 'stats'>): void {
     this.gossip = g;
     for (const p of g.members()) this.remember(p);
     g.subscribe((e) => this.remember(e.peer));
@@ -44,6 +45,11 @@ export class ClusterView {
   isAlive(id: string): boolean {
     const m = this.gossip?.members().find((p) => p.name === id);
     return m !== undefined && (m.state === 'alive' || m.state === 'suspect');
+  }
+
+  /** The gossip transport's packet and stream counters (null before gossip starts). */
+  gossipStats(): GossipTransportStats | null {
+    return this.gossip?.stats() ?? null;
   }
 
   members(): GossipMemberInfo[] {

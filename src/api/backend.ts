@@ -50,6 +50,15 @@ export interface ClusterInfo {
   readonly servers: readonly ServerInfo[];
 }
 
+/**
+ * Counters (cumulative since start) and gauges (current values) of this agent, keyed by
+ * dotted names such as `sappers.gossip.bad_packets`.
+ */
+export interface AgentMetrics {
+  readonly counters: Readonly<Record<string, number>>;
+  readonly gauges: Readonly<Record<string, number>>;
+}
+
 export interface ApiBackend {
   readonly nodeId: string;
   /** The local replica of the management database (read-only for the API). */
@@ -79,4 +88,6 @@ export interface ApiBackend {
   gossipMembers(): readonly GossipMemberInfo[];
   /** The cluster as this node sees it (local view; no leader round trip). */
   clusterInfo(): ClusterInfo;
+  /** Transport counters and Raft gauges of this agent. */
+  metrics(): AgentMetrics;
 }

@@ -10,7 +10,7 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { defaultLANConfig, type GossipConfig, type MemberState } from '../gossip/core/index.ts';
 import type { GossipAddress } from '../gossip/messages.ts';
-import { GossipNode } from '../gossip/net/index.ts';
+import { GossipNode, type TransportStats } from '../gossip/net/index.ts';
 import type { Keyring } from '../gossip/wire/index.ts';
 import type { HostPort } from '../transport/address.ts';
 import { decodeMeta, encodeMeta, type AgentMeta } from './meta.ts';
@@ -118,6 +118,11 @@ export class GossipService {
 
   get address(): string {
     return `${this.o.advertiseHost}:${this.o.port}`;
+  }
+
+  /** Packet and stream counters of the gossip transport (bad packets are dropped and counted). */
+  stats(): TransportStats {
+    return this.node.stats;
   }
 
   members(): GossipPeer[] {

@@ -3,7 +3,9 @@
 // proposals and membership changes by calling the leader's backend directly, as the agent
 // forwards them over its transport.
 import { pino } from 'pino';
+import { collectMetrics } from '../../src/agent/metrics.ts';
 import type {
+  AgentMetrics,
   ApiBackend,
   ClusterInfo,
   GossipMemberInfo,
@@ -150,6 +152,17 @@ class NodeBackend implements ApiBackend {
         cpuFreeMilli: null,
         memFreeBytes: null,
       };
+    });
+  }
+
+  /** In-process links have no transports: only the Raft and membership gauges. */
+  metrics(): AgentMetrics {
+    return collectMetrics({
+      raft: this.raft.status(),
+      appliedIndex: this.state.lastApplied,
+      raftTransport: null,
+      gossip: null,
+      members: this.gossipMembers(),
     });
   }
 

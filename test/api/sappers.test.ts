@@ -51,6 +51,7 @@ describe('sappers endpoints and backend failures', TEST_TIMEOUT, () => {
       triggerSnapshot: () => Promise.reject(new Error('disk full')),
       gossipMembers: () => b.gossipMembers(),
       clusterInfo: () => b.clusterInfo(),
+      metrics: () => b.metrics(),
     };
   }
 

@@ -45,6 +45,14 @@ describe('e2e: encrypted gossip', { timeout: 60_000 }, () => {
       await sleep(3_000);
       for (const a of [e1, e2, e3]) assert.deepEqual(await names(a), ['e1', 'e2', 'e3']);
       assert.deepEqual(await names(x), ['x']);
+      // What x sent e1 could not be decrypted: dropped and counted, never applied.
+      const m = JSON.parse((await mustHttp(e1.httpAddr, 'GET', '/v1/agent/metrics')).body) as {
+        Counters: { Name: string; Count: number }[];
+      };
+      const dropped = m.Counters.filter(
+        (c) => c.Name === 'sappers.gossip.bad_packets' || c.Name === 'sappers.gossip.bad_streams',
+      ).reduce((n, c) => n + c.Count, 0);
+      assert.ok(dropped > 0, `e1 counted x's undecryptable traffic: ${JSON.stringify(m.Counters)}`);
       assert.equal(await x.leaderAddr(), '', 'x never joined the Raft cluster');
       assert.ok(
         e1.logLines().some((l) => l['msg'] === 'gossip started' && l['encrypted'] === true),
