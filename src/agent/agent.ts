@@ -199,6 +199,7 @@ async function startWithStorage(
       join: opts.join,
       extraJoinTargets: () => state.members.list().map((r) => r.gossipAddr),
       keyring: opts.encryptKey === null ? undefined : new Keyring(opts.encryptKey),
+      label: opts.gossipLabel ?? undefined,
       meta,
       logger,
       metaRefreshMs,

@@ -31,6 +31,8 @@ export interface AgentOptions {
   readonly join: readonly HostPort[];
   /** --encrypt: the gossip key (16, 24 or 32 bytes), or null for plain gossip. */
   readonly encryptKey: Uint8Array | null;
+  /** --gossip-label: memberlist's cluster label (1..255 bytes), or null for none. */
+  readonly gossipLabel: string | null;
   /** --voters: how many voters autopilot keeps (odd, >= 1). */
   readonly voters: number;
   /** --tags: this agent's tags, e.g. consensus (preferred as a voter). */
@@ -87,6 +89,14 @@ export function parseKeyFlag(flag: string, v: string): Uint8Array {
     throw new OptionError(flag, `key is ${key.length} bytes; it must be 16, 24 or 32`);
   }
   return new Uint8Array(key);
+}
+
+/** --gossip-label: 1..255 bytes of UTF-8 (the length travels in one byte). */
+export function parseLabelFlag(flag: string, v: string): string {
+  const n = Buffer.byteLength(v, 'utf8');
+  if (n === 0) throw new OptionError(flag, 'must not be empty (leave the flag out for no label)');
+  if (n > 255) throw new OptionError(flag, `is ${n} bytes; at most 255 are allowed`);
+  return v;
 }
 
 const tagPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -10,6 +10,7 @@ import {
   parseLogLevel,
   parseIpFlag,
   parseKeyFlag,
+  parseLabelFlag,
   parseNodeId,
   parseTagsFlag,
   parseVotersFlag,
@@ -32,6 +33,7 @@ export interface RawFlags {
   readonly advertise?: string;
   readonly join: readonly string[];
   readonly encrypt?: string;
+  readonly gossipLabel?: string;
   readonly voters: string;
   readonly tags: string;
   readonly autopilotStabilizationMs: string;
@@ -75,6 +77,8 @@ export function buildAgentOptions(dataDir: string, f: RawFlags): AgentOptions {
     gossipAdvertise,
     join,
     encryptKey: f.encrypt === undefined ? null : parseKeyFlag('--encrypt', f.encrypt),
+    gossipLabel:
+      f.gossipLabel === undefined ? null : parseLabelFlag('--gossip-label', f.gossipLabel),
     voters: parseVotersFlag('--voters', f.voters),
     tags: parseTagsFlag('--tags', f.tags),
     stabilizationMs: parseIntFlag(

@@ -44,6 +44,10 @@ program
     'IP address other agents use to reach this one (default: from the bind addresses, 127.0.0.1 for all interfaces)',
   )
   .option('--encrypt <base64-key>', 'encrypt gossip with this 16, 24 or 32-byte key (base64)')
+  .option(
+    '--gossip-label <label>',
+    'cluster label on every gossip packet and stream (memberlist Label, up to 255 bytes); only agents with the same label hear each other',
+  )
   .option('--tags <a,b>', 'comma-separated tags of this agent ("consensus": preferred voter)', '')
   .option('--voters <n>', 'voters autopilot keeps in the Raft configuration (odd)', '3')
   .option('--trigger-snapshot', 'ask the agent running on DATA_DIR to snapshot now, print it, exit')

@@ -33,6 +33,8 @@ export interface GossipServiceOptions {
   /** More join targets ("host:port"), e.g. gossip addresses remembered in the members table. */
   readonly extraJoinTargets?: () => readonly string[];
   readonly keyring?: Keyring | undefined;
+  /** memberlist's cluster label (--gossip-label); unset for none. */
+  readonly label?: string | undefined;
   /** This agent's metadata as of now; called at start and at every refresh. */
   readonly meta: () => AgentMeta;
   readonly logger: Logger;
@@ -101,6 +103,7 @@ export class GossipService {
       meta,
       config: o.config ?? defaultLANConfig,
       keyring: o.keyring,
+      label: o.label,
       logger: {
         debug: (obj, msg) => log.debug(obj, msg),
         warn: (obj, msg) => log.warn(obj, msg),
@@ -110,7 +113,11 @@ export class GossipService {
     void svc.joinLoop();
     svc.every(o.metaRefreshMs ?? defaultMetaRefreshMs, () => svc.refreshMeta());
     o.logger.info(
-      { gossipAddr: `${o.advertiseHost}:${o.port}`, encrypted: o.keyring !== undefined },
+      {
+        gossipAddr: `${o.advertiseHost}:${o.port}`,
+        encrypted: o.keyring !== undefined,
+        label: o.label ?? null,
+      },
       'gossip started',
     );
     return svc;

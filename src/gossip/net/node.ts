@@ -33,6 +33,14 @@ export interface GossipNodeOptions {
   readonly compression?: boolean | undefined;
   readonly verifyIncoming?: boolean | undefined;
   readonly verifyOutgoing?: boolean | undefined;
+  /**
+   * Cluster label (newer memberlist's Label, at most 255 bytes): sent in front of every packet
+   * and stream, and GCM additional data with encryption. Nodes only hear nodes with the same
+   * label (none by default, which keeps memberlist 0.2.2's bytes).
+   */
+  readonly label?: string | undefined;
+  /** Accept unlabeled packets and streams as ours, and drop labeled ones (SkipInboundLabelCheck). */
+  readonly skipInboundLabelCheck?: boolean | undefined;
   readonly logger?: GossipLogger | undefined;
   readonly random?: Random | undefined;
 }
@@ -88,6 +96,8 @@ export class GossipNode {
           protocolVersion: config.protocolVersion,
           verifyIncoming: o.verifyIncoming,
           verifyOutgoing: o.verifyOutgoing,
+          label: o.label,
+          skipInboundLabelCheck: o.skipInboundLabelCheck,
         },
         logger: o.logger,
         tcpTimeoutMs: config.tcpTimeoutMs,

@@ -1,7 +1,7 @@
 // The thin network shell of gossip: one UDP socket and one TCP listener on the same port, as
 // memberlist's NetTransport. Packets are encoded/decoded by the wire layer (compound, CRC,
-// compression, encryption); a bad packet is dropped, counted and logged at debug level, never
-// fatal. Streams carry one message each way: incoming ones are answered by a handler,
+// compression, encryption, an optional cluster label); a bad packet is dropped, counted and
+// logged at debug level, never fatal. Streams carry one message each way: incoming ones are answered by a handler,
 // outgoing ones (push/pull, TCP ping) resolve with the peer's reply.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createConnection, createServer, isIPv6, type Server, type Socket } from 'node:net';
@@ -12,8 +12,10 @@ import {
   decodePacket,
   encodeMessage,
   encodeStream,
+  encodeStreamOpening,
   packMessages,
   packetRoom,
+  validateLabel,
   wrapPacket,
   type WireOptions,
 } from '../wire/index.ts';
@@ -34,7 +36,7 @@ export interface TransportOptions {
   readonly host: string;
   /** Port for both UDP and TCP; 0 picks a port free for both. */
   readonly port: number;
-  /** Encryption (keyring, mutable at run time), compression, protocol version. */
+  /** Encryption (keyring, mutable at run time), compression, protocol version, label. */
   readonly wire: WireOptions;
   readonly logger?: GossipLogger | undefined;
   /** Deadline of a whole stream exchange, either direction (memberlist's TCPTimeout). */
@@ -64,6 +66,11 @@ export interface TransportStats {
   streamsOut: number;
   badStreams: number;
   rejectedStreams: number;
+  /**
+   * Packets and inbound streams dropped for their label: a bad label header, or a label (or
+   * none) other than ours. Also counted in badPackets / badStreams.
+   */
+  labelMismatch: number;
 }
 
 export interface SendOptions {
@@ -99,6 +106,7 @@ export class GossipTransport {
     streamsOut: 0,
     badStreams: 0,
     rejectedStreams: 0,
+    labelMismatch: 0,
   };
 
   private constructor(o: TransportOptions, handlers: TransportHandlers) {
@@ -114,6 +122,8 @@ export class GossipTransport {
 
   /** Binds TCP then UDP on the same port (retrying when port 0 gave a port UDP can't have). */
   static async listen(o: TransportOptions, handlers: TransportHandlers): Promise<GossipTransport> {
+    const bad = validateLabel(o.wire.label, 'gossip label');
+    if (bad !== undefined) throw bad;
     const t = new GossipTransport(o, handlers);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -202,6 +212,7 @@ export class GossipTransport {
     if (r.messages.length === 0) {
       this.stats.badPackets++;
       const e = r.errors[0];
+      if (e?.code === 'label') this.stats.labelMismatch++;
       this.log.debug(
         {
           from: `${from.host}:${String(from.port)}`,
@@ -280,7 +291,7 @@ export class GossipTransport {
     this.stats.streamsIn++;
     this.sockets.add(s);
     const from: GossipAddress = { host: s.remoteAddress ?? '', port: s.remotePort ?? 0 };
-    const dec = new StreamDecoder(this.wire);
+    const dec = new StreamDecoder(this.wire, { inbound: true });
     let done = false;
     const timer = setTimeout(() => {
       s.destroy();
@@ -297,12 +308,14 @@ export class GossipTransport {
       done = true;
       if (st.state === 'error') {
         this.stats.badStreams++;
+        if (st.error.code === 'label') this.stats.labelMismatch++;
         this.log.debug(
           { from: `${from.host}:${String(from.port)}`, code: st.error.code, err: st.error.message },
           'gossip: bad stream',
         );
-        // memberlist answers a failed read with an errResp, except at a clean EOF.
-        if (dec.received > 0)
+        // memberlist answers a failed read with an errResp, except at a clean EOF or when it
+        // discards the stream for its label.
+        if (dec.received > 0 && st.error.code !== 'label')
           this.writeAndEnd(s, { type: 'err', body: { Error: st.error.message } });
         else s.end();
         return;
@@ -359,7 +372,7 @@ export class GossipTransport {
       this.stats.streamsOut++;
       let payload: Uint8Array;
       try {
-        payload = encodeStream(msg, this.wire);
+        payload = encodeStreamOpening(msg, this.wire);
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));
         return;

@@ -21,6 +21,8 @@ export type GossipWireErrorCode =
   | 'encryption'
   /** An unknown compression algorithm. */
   | 'compression'
+  /** A bad label header, or a label (or its absence) that differs from ours. */
+  | 'label'
   /** A value that cannot be encoded (e.g. a string longer than Go's limits, a bad key). */
   | 'invalid';
 

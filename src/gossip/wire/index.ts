@@ -1,7 +1,17 @@
-// memberlist 0.2.2 wire format: messages, packets (compound, CRC, LZW, AES-GCM) and streams.
+// memberlist 0.2.2 wire format: messages, packets (compound, CRC, LZW, AES-GCM) and streams,
+// plus newer memberlist's optional cluster labels.
 export { GossipWireError, type GossipWireErrorCode } from './errors.ts';
 export { decodeMessage, encodeMessage, META_MAX_SIZE } from './codec.ts';
 export { crc32 } from './crc32.ts';
+export {
+  HAS_LABEL_MSG,
+  LABEL_MAX_SIZE,
+  addLabelHeader,
+  labelOverhead,
+  readLabelHeader,
+  validateLabel,
+  type LabelHeader,
+} from './label.ts';
 export { lzwCompress, lzwDecompress } from './lzw.ts';
 export {
   Keyring,
@@ -35,5 +45,7 @@ export {
   StreamDecoder,
   encodeStream,
   encodeStreamBody,
+  encodeStreamOpening,
+  type StreamDecoderOptions,
   type StreamStatus,
 } from './stream.ts';

@@ -1,16 +1,24 @@
 // memberlist's UDP packet layers, outermost first:
-//   encryption (when a keyring is set): the whole datagram is encryptPayload(...) with no
-//     additional data;
+//   label (only when one is set, label.ts): [244][length][label bytes];
+//   encryption (when a keyring is set): the rest is encryptPayload(...) with the label (empty
+//     without one) as additional data;
 //   hasCrcMsg: [12][CRC32-IEEE of the rest, big-endian] when the receiver speaks protocol >= 5;
 //   compressMsg: [9][msgpack compress{Algo: 0 (LZW), Buf}] when compression is on and smaller;
 //   compoundMsg: [7][count uint8][count x uint16 big-endian lengths][bodies...];
 //   a message: [messageType][msgpack struct] (or [8][raw bytes] for a user message).
-// On receipt memberlist decrypts (falling back to plaintext only when it does not verify
+// On receipt memberlist checks the label, decrypts (falling back to plaintext only when it does not verify
 // incoming traffic), checks the CRC if present, then handles compound and compress recursively.
 import { MessageType, type GossipMessage } from '../messages.ts';
 import { decodeMessage, decodeStructValue, encodeMessage, encodeStruct } from './codec.ts';
 import { crc32 } from './crc32.ts';
 import { GossipWireError, asWireError } from './errors.ts';
+import {
+  addLabelHeader,
+  checkInboundLabel,
+  labelBytes,
+  labelOverhead,
+  readLabelHeader,
+} from './label.ts';
 import { lzwCompress, lzwDecompress } from './lzw.ts';
 import { MpReader, MpWriter } from './msgpack.ts';
 import {
@@ -53,6 +61,10 @@ export interface WireOptions {
   readonly verifyIncoming?: boolean | undefined;
   /** Encrypt outgoing traffic when encryption is on (GossipVerifyOutgoing; default true). */
   readonly verifyOutgoing?: boolean | undefined;
+  /** Cluster label (newer memberlist; at most 255 bytes). Unset or '' sends no label header. */
+  readonly label?: string | undefined;
+  /** Accept unlabeled input as carrying our label, and drop labeled input. */
+  readonly skipInboundLabelCheck?: boolean | undefined;
 }
 
 export function encryptionOn(o: WireOptions): boolean {
@@ -149,7 +161,7 @@ export interface PacketOptions extends WireOptions {
 
 /**
  * Turns one message (a single encoded message or a compound) into a datagram, as
- * rawSendMsgPacket: compress if on and smaller, add the CRC, then encrypt.
+ * rawSendMsgPacket: compress if on and smaller, add the CRC, encrypt, then prefix the label.
  */
 export function wrapPacket(msg: Uint8Array, o: PacketOptions): Uint8Array {
   let out = msg;
@@ -167,14 +179,19 @@ export function wrapPacket(msg: Uint8Array, o: PacketOptions): Uint8Array {
   if (encryptingOutgoing(o)) {
     const key = o.keyring?.getPrimaryKey();
     if (key !== undefined)
-      out = encryptPayload(encryptionVersionFor(o.protocolVersion ?? 2), key, out);
+      out = encryptPayload(
+        encryptionVersionFor(o.protocolVersion ?? 2),
+        key,
+        out,
+        labelBytes(o.label),
+      );
   }
-  return out;
+  return addLabelHeader(out, o.label);
 }
 
-/** Room for message bytes in one datagram of `budget` bytes after CRC and encryption. */
+/** Room for message bytes in one datagram of `budget` bytes after label, CRC and encryption. */
 export function packetRoom(o: PacketOptions, budget = UDP_BUFFER_SIZE): number {
-  let room = budget;
+  let room = budget - labelOverhead(o.label);
   if (o.crc === true) room -= CRC_OVERHEAD;
   if (encryptingOutgoing(o)) room -= encryptOverhead(encryptionVersionFor(o.protocolVersion ?? 2));
   return room;
@@ -246,14 +263,20 @@ export function decodePacket(buf: Uint8Array, o: WireOptions = {}): PacketDecode
     if (buf.length > MAX_PACKET_SIZE) {
       throw new GossipWireError('too-large', `packet of ${String(buf.length)} bytes`);
     }
-    let plain = buf;
+    const header = readLabelHeader(buf);
+    if (header === undefined) {
+      throw new GossipWireError('label', 'cannot decode label; packet has been truncated');
+    }
+    const label = checkInboundLabel(header, o);
+    const body = buf.subarray(header.size);
+    let plain = body;
     if (encryptionOn(o)) {
       try {
-        plain = decryptPayload(o.keyring?.getKeys() ?? [], buf);
+        plain = decryptPayload(o.keyring?.getKeys() ?? [], body, label);
         encrypted = true;
       } catch (e) {
         if (o.verifyIncoming !== false) throw e;
-        plain = buf;
+        plain = body;
       }
     }
     if (plain.length >= CRC_OVERHEAD && plain[0] === MessageType.hasCrc) {

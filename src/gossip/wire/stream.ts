@@ -4,7 +4,8 @@
 //                                               user: userMsgHeader{UserMsgLen}, raw bytes)
 // then, with compression on, always replaces it by [9][msgpack compress{Algo: 0, Buf}], then,
 // with encryption on, sends [10][uint32 BE length][encryptPayload(payload, additional data =
-// those first 5 bytes)]. Unencrypted streams have no length prefix: the reader decodes msgpack
+// those first 5 bytes, then the label if one is set)]. A labeled node opens each stream with
+// the label header (label.ts); the answer carries none. Unencrypted streams have no length prefix: the reader decodes msgpack
 // values straight off the connection, so this decoder is incremental and waits for more bytes
 // until the message is complete.
 import { MessageType, type GossipMessage, type PushNodeState } from '../messages.ts';
@@ -17,6 +18,14 @@ import {
   toPushPullHeader,
 } from './codec.ts';
 import { GossipWireError, asWireError } from './errors.ts';
+import {
+  addLabelHeader,
+  LABEL_MAX_SIZE,
+  checkInboundLabel,
+  labelBytes,
+  readLabelHeader,
+  type LabelHeader,
+} from './label.ts';
 import { MpReader, MpWriter } from './msgpack.ts';
 import { compressPayload, encryptionOn, readCompressed, type WireOptions } from './packet.ts';
 import {
@@ -39,7 +48,28 @@ export function encodeStreamBody(msg: GossipMessage): Uint8Array {
   return w.finish();
 }
 
-/** The bytes to write on a stream for one message (memberlist's rawSendMsgStream). */
+/** The additional data of an encrypted stream: [10][uint32 length] then our label. */
+function streamAuthData(header: Uint8Array, o: WireOptions): Uint8Array {
+  const label = labelBytes(o.label);
+  if (label.length === 0) return header;
+  const out = new Uint8Array(header.length + label.length);
+  out.set(header);
+  out.set(label, header.length);
+  return out;
+}
+
+/**
+ * The first bytes of a stream we open: the label header (when we have a label) and then
+ * `encodeStream(msg, o)`.
+ */
+export function encodeStreamOpening(msg: GossipMessage, o: WireOptions = {}): Uint8Array {
+  return addLabelHeader(encodeStream(msg, o), o.label);
+}
+
+/**
+ * The bytes to write on a stream for one message (memberlist's rawSendMsgStream), without a
+ * label header: an answer as is, a stream we open through encodeStreamOpening().
+ */
 export function encodeStream(msg: GossipMessage, o: WireOptions = {}): Uint8Array {
   let payload = encodeStreamBody(msg);
   if (o.compression === true) payload = compressPayload(payload);
@@ -49,7 +79,7 @@ export function encodeStream(msg: GossipMessage, o: WireOptions = {}): Uint8Arra
     const header = new Uint8Array(5);
     header[0] = MessageType.encrypt;
     new DataView(header.buffer).setUint32(1, encryptedLength(vsn, payload.length));
-    const sealed = encryptPayload(vsn, key, payload, header);
+    const sealed = encryptPayload(vsn, key, payload, streamAuthData(header, o));
     const out = new Uint8Array(5 + sealed.length);
     out.set(header);
     out.set(sealed, 5);
@@ -75,6 +105,14 @@ interface PlainProgress {
   nodes: PushNodeState[];
 }
 
+export interface StreamDecoderOptions {
+  /**
+   * The stream was opened by the peer, so it may start with a label header that must match
+   * ours (memberlist's handleConn). Answers to our own streams carry none (default false).
+   */
+  readonly inbound?: boolean | undefined;
+}
+
 /**
  * Reads one message off a stream. Feed it chunks with push(); call end() at EOF. The status
  * becomes 'done' or 'error' once and stays so. Never throws.
@@ -84,25 +122,29 @@ export class StreamDecoder {
   private len = 0;
   private status: StreamStatus = INCOMPLETE;
   private readonly plain: PlainProgress = { offset: 1, header: undefined, nodes: [] };
+  /** Still to read and check the label header (inbound streams only). */
+  private labelPending: boolean;
 
   private readonly o: WireOptions;
 
-  constructor(o: WireOptions = {}) {
+  constructor(o: WireOptions = {}, d: StreamDecoderOptions = {}) {
     this.o = o;
+    this.labelPending = d.inbound === true;
   }
 
   get result(): StreamStatus {
     return this.status;
   }
 
-  /** Bytes received so far. */
+  /** Bytes of the message received so far (after any label header). */
   get received(): number {
     return this.len;
   }
 
   push(chunk: Uint8Array): StreamStatus {
     if (this.status.state !== 'incomplete') return this.status;
-    if (this.len + chunk.length > MAX_STREAM_BYTES + 5) {
+    const headerRoom = this.labelPending ? 2 + LABEL_MAX_SIZE : 0;
+    if (this.len + chunk.length > MAX_STREAM_BYTES + 5 + headerRoom) {
       return this.finish(new GossipWireError('too-large', 'stream larger than the 20 MiB limit'));
     }
     if (this.len + chunk.length > this.buf.length) {
@@ -130,6 +172,7 @@ export class StreamDecoder {
 
   private attempt(eof: boolean): StreamStatus {
     try {
+      if (this.labelPending && !this.takeLabel(eof)) return INCOMPLETE;
       const msg = this.parse();
       if (msg !== undefined) return this.finish(msg);
       if (eof) {
@@ -146,6 +189,31 @@ export class StreamDecoder {
       if (err.code === 'truncated' && !eof) return INCOMPLETE;
       return this.finish(err);
     }
+  }
+
+  /**
+   * Reads and checks the label header, then drops it from the buffer. False while more bytes
+   * are needed; throws GossipWireError('label') to drop the stream. An empty stream is left
+   * to the message parser (memberlist treats it as unlabeled and reports nothing more).
+   */
+  private takeLabel(eof: boolean): boolean {
+    if (this.len === 0) {
+      if (!eof) return false;
+      this.labelPending = false;
+      return true;
+    }
+    const h: LabelHeader | undefined = readLabelHeader(this.buf.subarray(0, this.len));
+    if (h === undefined) {
+      if (!eof) return false;
+      throw new GossipWireError('label', 'cannot decode label; stream has been truncated');
+    }
+    checkInboundLabel(h, this.o);
+    this.labelPending = false;
+    if (h.size > 0) {
+      this.buf.copyWithin(0, h.size, this.len);
+      this.len -= h.size;
+    }
+    return true;
   }
 
   /** A complete message, or undefined while more bytes are needed. Throws GossipWireError. */
@@ -169,10 +237,11 @@ export class StreamDecoder {
         );
       }
       if (this.len < 5 + more) return undefined;
+      // Our label: an inbound stream's label was checked to be ours, answers carry none.
       const plain = decryptPayload(
         this.o.keyring?.getKeys() ?? [],
         data.subarray(5, 5 + more),
-        data.subarray(0, 5),
+        streamAuthData(data.subarray(0, 5), this.o),
       );
       // readStream: the decrypted payload may itself be a compressMsg.
       if (plain[0] === MessageType.compress) {
