@@ -14,6 +14,22 @@ export interface AutopilotConfig {
   readonly failedGraceMs: number;
   /** A failed, left or unknown learner is removed after this long. */
   readonly reapMs: number;
+  /**
+   * A member removed while Raft could not reach it is not added back while gossip merely still
+   * calls it alive (failure detection lags): only once its gossip incarnation changed (a restart
+   * refutes with a higher one), or gossip saw it failed, left or absent and then alive again, or
+   * this long after the removal. Default (unset): `defaultRejoinCooldownMs(reapMs)`.
+   */
+  readonly rejoinCooldownMs?: number;
+}
+
+/** max(reapMs / 2, 30 s): longer than memberlist takes to declare a dead member failed. */
+export function defaultRejoinCooldownMs(reapMs: number): number {
+  return Math.max(reapMs / 2, 30_000);
+}
+
+export function rejoinCooldownOf(c: AutopilotConfig): number {
+  return c.rejoinCooldownMs ?? defaultRejoinCooldownMs(c.reapMs);
 }
 
 export const defaultAutopilotConfig: AutopilotConfig = {
@@ -40,6 +56,8 @@ export interface AutopilotMember {
   readonly memFreeBytes: number;
   /** From its gossip metadata; null if it has not joined a cluster yet. */
   readonly clusterId: string | null;
+  /** Its gossip incarnation (only it raises it; a restart refutes with a higher one); null if unknown. */
+  readonly incarnation: number | null;
 }
 
 /** What the leader sees at one instant. */
@@ -77,6 +95,17 @@ export interface AutopilotInput extends AutopilotObservation {
   readonly healthySinceMs: Readonly<Record<string, number>>;
   /** Since when each currently unhealthy member has been unhealthy without interruption. */
   readonly unhealthySinceMs: Readonly<Record<string, number>>;
+  /** Members removed while unreachable, not to be added back without a sign of life. */
+  readonly removed: Readonly<Record<string, RemovedMember>>;
+}
+
+/** What autopilot remembers of a member it removed while Raft could not reach it. */
+export interface RemovedMember {
+  readonly removedAtMs: number;
+  /** Its gossip incarnation when removed; null if unknown. */
+  readonly incarnation: number | null;
+  /** Gossip has called it failed, left or unknown since (or at) the removal. */
+  readonly seenGone: boolean;
 }
 
 /**
@@ -107,6 +136,7 @@ export function validateAutopilotConfig(c: AutopilotConfig): void {
     ['failedGraceMs', c.failedGraceMs],
     ['reapMs', c.reapMs],
   ];
+  if (c.rejoinCooldownMs !== undefined) durations.push(['rejoinCooldownMs', c.rejoinCooldownMs]);
   for (const [name, v] of durations) {
     if (!Number.isFinite(v) || v < 0) {
       throw new Error(`${name} must be a finite number >= 0, got ${String(v)}`);

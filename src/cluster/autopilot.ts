@@ -13,7 +13,8 @@
 //  2. fewer counted voters than the target -> promote the best ready learner;
 //  3. a voter left, or failed/unknown and unreachable for failedGraceMs -> remove it;
 //  4. more voters than the target -> remove the least preferred (unhealthy ones first);
-//  5. an alive agent of our cluster that is not a member -> add it as a learner;
+//  5. an alive agent of our cluster that is not a member -> add it as a learner (one removed
+//     while unreachable only on evidence that it is back: ./autopilot-rejoin.ts);
 //  6. a ready learner tagged consensus while an untagged voter (not us) exists -> promote it
 //     (rule 4 then removes the untagged voter);
 //  7. a learner failed/left/unknown and unreachable for reapMs -> remove it.
@@ -34,6 +35,8 @@ import {
   unhealthyForMs,
 } from './autopilot-health.ts';
 import type { HealthHistory } from './autopilot-health.ts';
+import { afterAction, mayRejoin, nextRemoved } from './autopilot-rejoin.ts';
+import type { RemovedMembers } from './autopilot-rejoin.ts';
 import type {
   AutopilotAction,
   AutopilotInput,
@@ -53,18 +56,27 @@ export function planAutopilot(i: AutopilotInput): AutopilotAction | null {
   );
 }
 
-/** Keeps the health history between calls; deterministic (time comes from the observation). */
+/**
+ * Keeps the health history and the members removed while unreachable between calls;
+ * deterministic (time comes from the observation).
+ */
 export class Autopilot {
   private history: HealthHistory = emptyHealthHistory;
+  private removed: RemovedMembers = {};
 
   step(o: AutopilotObservation): AutopilotAction | null {
     this.history = nextHealth(this.history, o);
-    return planAutopilot({ ...o, ...this.history });
+    this.removed = nextRemoved(this.removed, o);
+    const input: AutopilotInput = { ...o, ...this.history, removed: this.removed };
+    const action = planAutopilot(input);
+    this.removed = afterAction(this.removed, input, action);
+    return action;
   }
 
   /** Forget the history (after losing and regaining leadership, ages restart). */
   reset(): void {
     this.history = emptyHealthHistory;
+    this.removed = {};
   }
 }
 
@@ -180,7 +192,8 @@ function addLearner(i: AutopilotInput): AutopilotAction | null {
         m.raftAddr !== null &&
         m.id !== i.selfId &&
         !inConfig.has(m.id) &&
-        (m.clusterId === null || m.clusterId === i.clusterId),
+        (m.clusterId === null || m.clusterId === i.clusterId) &&
+        mayRejoin(i, m),
     )
     .sort((a, b) => comparePreference(a, b, a.id, b.id));
   const m = candidates[0];

@@ -55,6 +55,8 @@ export interface GossipPeer {
   /** Monotonic ms (performance.now() floor) when the state last changed. */
   readonly stateChangeMs: number;
   readonly meta: AgentMeta | null;
+  /** Its memberlist incarnation (only it raises it; a restart refutes with a higher one). */
+  readonly incarnation?: number;
 }
 
 export interface GossipPeerEvent {
@@ -292,6 +294,7 @@ export function toPeer(m: {
   state: MemberState;
   stateChangeMs: number;
   meta: Uint8Array;
+  incarnation: number;
 }): GossipPeer {
   return {
     name: m.name,
@@ -299,6 +302,7 @@ export function toPeer(m: {
     state: m.state,
     stateChangeMs: m.stateChangeMs,
     meta: decodeMeta(m.meta),
+    incarnation: m.incarnation,
   };
 }
 

@@ -201,6 +201,7 @@ export class LeaderLoop {
         cpuFreeMilli: p.meta.cpuFreeMilli,
         memFreeBytes: p.meta.memFreeBytes,
         clusterId: p.meta.clusterId,
+        incarnation: p.incarnation ?? null,
       });
     }
     const config = [...s.config.voters, ...s.config.learners];
@@ -220,6 +221,7 @@ export class LeaderLoop {
         cpuFreeMilli: 0,
         memFreeBytes: 0,
         clusterId: null,
+        incarnation: null,
       });
     }
     const match: Record<string, number> = {};

@@ -5,6 +5,7 @@ import type {
   AutopilotMember,
   GossipState,
 } from '../../src/cluster/index.ts';
+import type { RemovedMember } from '../../src/cluster/autopilot-types.ts';
 import { isHealthyNow } from '../../src/cluster/autopilot-health.ts';
 
 export const testConfig: AutopilotConfig = {
@@ -23,6 +24,8 @@ export interface MemberSpec {
   mem?: number;
   clusterId?: string | null;
   raftAddr?: string | null;
+  /** Gossip incarnation; default 1. */
+  incarnation?: number | null;
   /** Raft view (leader's progress). Defaults: active, caught up, healthy since 0. */
   active?: boolean;
   match?: number;
@@ -41,6 +44,8 @@ export interface World {
   pending?: boolean;
   config?: Partial<AutopilotConfig>;
   clusterId?: string | null;
+  /** Members autopilot removed while unreachable (default none). */
+  removed?: Record<string, RemovedMember>;
 }
 
 /** n1 is always the leader (selfId). Health history is derived from the specs. */
@@ -63,6 +68,7 @@ export function input(w: World): AutopilotInput {
         cpuFreeMilli: s.cpu ?? 1000,
         memFreeBytes: s.mem ?? 1e9,
         clusterId: s.clusterId === undefined ? 'c1' : s.clusterId,
+        incarnation: s.incarnation === undefined ? 1 : s.incarnation,
       });
     }
     match[id] = s.match ?? lastIndex;
@@ -79,6 +85,7 @@ export function input(w: World): AutopilotInput {
     active,
     healthySinceMs,
     unhealthySinceMs,
+    removed: w.removed ?? {},
     pendingConfChange: w.pending ?? false,
     members,
     config: { ...testConfig, ...w.config },

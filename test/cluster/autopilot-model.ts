@@ -20,6 +20,8 @@ interface Agent {
   upSinceMs: number;
   gossip: 'alive' | 'suspect' | 'failed' | 'left' | 'gone';
   gossipSinceMs: number;
+  /** Gossip incarnation: raised by every start (a restart refutes the old one). */
+  incarnation: number;
   tags: string[];
   cpu: number;
   mem: number;
@@ -58,6 +60,7 @@ export class World {
         upSinceMs: 0,
         gossip: born ? 'alive' : 'gone',
         gossipSinceMs: 0,
+        incarnation: born ? 1 : 0,
         tags: this.rng.chance(0.3) ? ['consensus'] : [],
         cpu: this.rng.int(4) * 250,
         mem: this.rng.int(3) * 1e9,
@@ -106,6 +109,7 @@ export class World {
   private start(a: Agent): void {
     a.up = true;
     a.upSinceMs = this.nowMs;
+    a.incarnation++;
     this.setGossip(a, 'alive');
   }
 
@@ -157,6 +161,7 @@ export class World {
         cpuFreeMilli: a.cpu,
         memFreeBytes: a.mem,
         clusterId: 'c1',
+        incarnation: a.incarnation,
       });
     }
     return {

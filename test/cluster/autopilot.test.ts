@@ -17,8 +17,14 @@ import type {
   GossipPeer,
 } from '../../src/cluster/index.ts';
 import type { ProgressStatus, RaftStatus } from '../../src/raft/index.ts';
+import {
+  afterAction,
+  maxRemovedRemembered,
+  nextRemoved,
+} from '../../src/cluster/autopilot-rejoin.ts';
+import type { RemovedMembers } from '../../src/cluster/autopilot-rejoin.ts';
 import { input, testConfig } from './autopilot-fixture.ts';
-import type { World } from './autopilot-fixture.ts';
+import type { MemberSpec, World } from './autopilot-fixture.ts';
 
 const three = { n1: {}, n2: {}, n3: {} };
 
@@ -340,6 +346,90 @@ const cases: Case[] = [
     },
     want: null,
   },
+  // Rejoining after a removal while unreachable (nowMs 100 s; default cooldown 30 s).
+  {
+    name: 'a member removed while unreachable and still alive in gossip is not added back',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 5 } },
+      removed: { n4: { removedAtMs: 95_000, incarnation: 5, seenGone: false } },
+    },
+    want: null,
+  },
+  {
+    name: 'a removed member is added back once its gossip incarnation changed (a restart)',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 6 } },
+      removed: { n4: { removedAtMs: 99_000, incarnation: 5, seenGone: false } },
+    },
+    want: { type: 'addLearner', id: 'n4', raftAddr: '127.0.0.1:n4' },
+  },
+  {
+    name: 'a removed member is added back once gossip saw it gone and now alive',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 5 } },
+      removed: { n4: { removedAtMs: 99_000, incarnation: 5, seenGone: true } },
+    },
+    want: { type: 'addLearner', id: 'n4', raftAddr: '127.0.0.1:n4' },
+  },
+  {
+    name: 'a removed member is not added back 1 ms before the cooldown ends',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 5 } },
+      removed: { n4: { removedAtMs: 70_001, incarnation: 5, seenGone: false } },
+    },
+    want: null,
+  },
+  {
+    name: 'a removed member is added back once the cooldown (max(reapMs / 2, 30 s)) passed',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 5 } },
+      removed: { n4: { removedAtMs: 70_000, incarnation: 5, seenGone: false } },
+    },
+    want: { type: 'addLearner', id: 'n4', raftAddr: '127.0.0.1:n4' },
+  },
+  {
+    name: 'the cooldown follows reapMs / 2 when that is longer than 30 s',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 5 } },
+      removed: { n4: { removedAtMs: 50_001, incarnation: 5, seenGone: false } },
+      config: { reapMs: 100_000 },
+    },
+    want: null,
+  },
+  {
+    name: 'a configured rejoinCooldownMs replaces the default',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 5 } },
+      removed: { n4: { removedAtMs: 95_000, incarnation: 5, seenGone: false } },
+      config: { rejoinCooldownMs: 5_000 },
+    },
+    want: { type: 'addLearner', id: 'n4', raftAddr: '127.0.0.1:n4' },
+  },
+  {
+    name: 'an unknown incarnation is no evidence: the removed member waits',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: null } },
+      removed: { n4: { removedAtMs: 99_000, incarnation: 5, seenGone: false } },
+    },
+    want: null,
+  },
+  {
+    name: 'another alive agent is added while a removed one waits for evidence',
+    world: {
+      voters: ['n1', 'n2', 'n3'],
+      members: { ...three, n4: { incarnation: 5, cpu: 9_000 }, n5: {} },
+      removed: { n4: { removedAtMs: 99_000, incarnation: 5, seenGone: false } },
+    },
+    want: { type: 'addLearner', id: 'n5', raftAddr: '127.0.0.1:n5' },
+  },
 ];
 
 for (const c of cases) {
@@ -391,12 +481,80 @@ test('Autopilot.step waits stabilizationMs of continuous health before promoting
   assert.equal(ap.step(obs(26_000, true)), null, 'reset forgets the history');
 });
 
+test('Autopilot.step holds back a voter removed while unreachable until it is back', () => {
+  // n4 stops answering Raft but gossip still calls it alive (failure detection lags): learner
+  // n5 replaces it, n4 is removed as the extra voter, and must not come straight back.
+  const obs = (nowMs: number, voters: string[], n4: MemberSpec): AutopilotObservation =>
+    input({
+      nowMs,
+      voters,
+      learners: voters.includes('n5') ? [] : ['n5'],
+      members: { n1: {}, n2: {}, n4, n5: {} },
+    });
+  const alive = (incarnation: number): MemberSpec => ({ incarnation });
+  const dead: MemberSpec = { active: false, incarnation: 5 };
+  const after = ['n1', 'n2', 'n5'];
+  const cases: [string, MemberSpec, number][] = [
+    ['its incarnation changed (a restart)', alive(6), 30_000],
+    ['gossip saw it failed, then alive', alive(5), 30_000],
+    ['the cooldown passed', alive(5), 56_500],
+  ];
+  for (const [name, back, atMs] of cases) {
+    const ap = new Autopilot();
+    assert.equal(ap.step(obs(0, ['n1', 'n2', 'n4'], alive(5))), null);
+    assert.equal(ap.step(obs(20_000, ['n1', 'n2', 'n4'], dead)), null, 'within the grace');
+    assert.equal(ap.step(obs(26_000, ['n1', 'n2', 'n4'], dead))?.id, 'n5', 'promote n5');
+    const removal = ap.step(obs(26_500, ['n1', 'n2', 'n4', 'n5'], dead));
+    assert.deepEqual([removal?.type, removal?.id], ['remove', 'n4']);
+    assert.equal(ap.step(obs(27_000, after, alive(5))), null, `${name}: held back`);
+    if (name.startsWith('gossip')) {
+      assert.equal(ap.step(obs(28_000, after, { ...alive(5), gossip: 'failed' })), null);
+    } else {
+      // Alive at the old incarnation just before: no evidence yet (cooldown ends at 56.5 s).
+      assert.equal(ap.step(obs(atMs - 1, after, alive(5))), null, `${name}: still held back`);
+    }
+    const re = ap.step(obs(atMs, after, back));
+    assert.deepEqual([re?.type, re?.id], ['addLearner', 'n4'], `${name}: added back`);
+  }
+});
+
+test('Autopilot.step adds a healthy extra voter back as a learner at once', () => {
+  // Removing a reachable voter (over the target) is no sign of death: no cooldown applies.
+  const ap = new Autopilot();
+  const world = (voters: string[]): AutopilotObservation =>
+    input({ nowMs: 1_000, voters, members: { ...three, n4: { incarnation: 5 } } });
+  const removal = ap.step(world(['n1', 'n2', 'n3', 'n4']));
+  assert.equal(removal?.type, 'remove');
+  const victim = removal?.id ?? '';
+  const rest = ['n1', 'n2', 'n3', 'n4'].filter((id) => id !== victim);
+  assert.deepEqual(ap.step(world(rest))?.type, 'addLearner');
+});
+
+test('the memory of removed members is bounded', () => {
+  // Entries beyond maxRemovedRemembered forget the oldest; all expire after the cooldown.
+  let removed: RemovedMembers = {};
+  const base = input({ voters: ['n1'], members: { n1: {} } });
+  for (let k = 0; k < maxRemovedRemembered + 40; k++) {
+    const i = { ...base, nowMs: k, removed };
+    removed = afterAction(removed, i, { type: 'remove', id: `x${k}`, reason: 'test' });
+  }
+  assert.equal(Object.keys(removed).length, maxRemovedRemembered);
+  assert.ok(removed[`x${maxRemovedRemembered + 39}`] !== undefined, 'the newest is kept');
+  assert.equal(removed['x0'], undefined, 'the oldest went');
+  const later = { ...base, nowMs: maxRemovedRemembered + 40 + 30_000 };
+  assert.deepEqual(nextRemoved(removed, later), {});
+});
+
 test('validateAutopilotConfig names the bad field', () => {
   // Bad tunables are rejected with a message naming the field.
   validateAutopilotConfig(defaultAutopilotConfig);
   assert.throws(() => validateAutopilotConfig({ ...testConfig, targetVoters: 2 }), /targetVoters/);
   assert.throws(() => validateAutopilotConfig({ ...testConfig, targetVoters: 0 }), /targetVoters/);
   assert.throws(() => validateAutopilotConfig({ ...testConfig, reapMs: -1 }), /reapMs/);
+  assert.throws(
+    () => validateAutopilotConfig({ ...testConfig, rejoinCooldownMs: -1 }),
+    /rejoinCooldownMs/,
+  );
   assert.throws(
     () => validateAutopilotConfig({ ...testConfig, stabilizationMs: Number.NaN }),
     /stabilizationMs/,
