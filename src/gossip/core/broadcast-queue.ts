@@ -9,30 +9,50 @@
 // dead and skipped when they surface; the heaps are rebuilt when too many dead ones pile up.
 import type { GossipMessage } from '../messages.ts';
 import { IdHeap } from './id-heap.ts';
+import { NameIds } from './name-ids.ts';
 
-interface Queued {
-  readonly name: string;
+/** One queued message; a class, so that its few fields share one compact shape. */
+class Queued {
+  /** The id of the node this message is about (name-ids.ts). */
+  readonly nameId: number;
   readonly msg: GossipMessage;
   readonly size: number;
   readonly id: number;
-  transmits: number;
-  live: boolean;
-  readonly onFinished: (() => void) | undefined;
+  /** Times sent so far; -1 once replaced or pruned (it may still sit in a heap). */
+  transmits = 0;
+
+  constructor(nameId: number, msg: GossipMessage, size: number, id: number) {
+    this.nameId = nameId;
+    this.msg = msg;
+    this.size = size;
+    this.id = id;
+  }
+
+  get live(): boolean {
+    return this.transmits >= 0;
+  }
 }
 
 /** One transmit count's messages: a heap per distinct size, sizes kept sorted. */
 class Tier {
-  private readonly bySize = new Map<number, IdHeap<Queued>>();
+  /** Distinct sizes, ascending; heaps[i] holds the messages of sizes[i]. */
   private readonly sizes: number[] = [];
+  private readonly heaps: IdHeap<Queued>[] = [];
 
   add(q: Queued): void {
-    let heap = this.bySize.get(q.size);
+    const { sizes } = this;
+    let lo = 0;
+    let hi = sizes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sizes[mid] ?? 0) < q.size) lo = mid + 1;
+      else hi = mid;
+    }
+    let heap = sizes[lo] === q.size ? this.heaps[lo] : undefined;
     if (heap === undefined) {
       heap = new IdHeap<Queued>();
-      this.bySize.set(q.size, heap);
-      let at = this.sizes.length;
-      while (at > 0 && (this.sizes[at - 1] ?? 0) > q.size) at--;
-      this.sizes.splice(at, 0, q.size);
+      sizes.splice(lo, 0, q.size);
+      this.heaps.splice(lo, 0, heap);
     }
     heap.push(q);
   }
@@ -40,24 +60,23 @@ class Tier {
   /** Removes and returns the newest live message of the largest size <= free. */
   takeBest(free: number, discard: (q: Queued) => void): Queued | undefined {
     for (let i = this.sizes.length - 1; i >= 0; i--) {
-      const size = this.sizes[i] ?? 0;
-      if (size > free) continue;
-      const heap = this.bySize.get(size);
+      if ((this.sizes[i] ?? 0) > free) continue;
+      const heap = this.heaps[i];
       for (let q = heap?.pop(); q !== undefined; q = heap?.pop()) {
         if (q.live) return q;
         discard(q);
       }
-      this.bySize.delete(size);
       this.sizes.splice(i, 1);
+      this.heaps.splice(i, 1);
     }
     return undefined;
   }
 
   /** The live message to drop first: smallest, then oldest. */
   worst(): Queued | undefined {
-    for (const size of this.sizes) {
+    for (const heap of this.heaps) {
       let worst: Queued | undefined;
-      for (const q of this.bySize.get(size)?.values() ?? []) {
+      for (const q of heap.values()) {
         if (q.live && (worst === undefined || q.id < worst.id)) worst = q;
       }
       if (worst !== undefined) return worst;
@@ -68,33 +87,45 @@ class Tier {
 
 export class BroadcastQueue {
   private tiers: Tier[] = [];
-  private readonly byName = new Map<string, Queued>();
+  /** The live message about each node, by name id. */
+  private readonly byId: (Queued | undefined)[] = [];
+  private count = 0;
+  /** What to run when a message is fully sent or replaced (rare: kept apart from the rest). */
+  private readonly onFinished = new Map<Queued, () => void>();
   private nextId = 1;
   /** Dead entries still sitting in heaps. */
   private dead = 0;
   private readonly maxQueued: number;
+  private readonly names: NameIds;
 
-  constructor(maxQueued: number) {
+  /** `names` may be shared with other cores; by default the queue has its own. */
+  constructor(maxQueued: number, names: NameIds = new NameIds()) {
     this.maxQueued = maxQueued;
+    this.names = names;
   }
 
   get length(): number {
-    return this.byName.size;
+    return this.count;
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    const id = this.names.find(name);
+    return id !== undefined && this.byId[id] !== undefined;
   }
 
   /** Queues `msg` about node `name`; `onFinished` runs once it is fully sent or replaced. */
   queue(name: string, msg: GossipMessage, size: number, onFinished?: () => void): void {
-    const old = this.byName.get(name);
+    const nameId = this.names.retain(name);
+    const old = this.byId[nameId];
     if (old !== undefined) this.kill(old);
-    const q: Queued = { name, msg, size, id: this.nextId++, transmits: 0, live: true, onFinished };
-    this.byName.set(name, q);
+    const q = new Queued(nameId, msg, size, this.nextId++);
+    while (this.byId.length <= nameId) this.byId.push(undefined);
+    this.byId[nameId] = q;
+    this.count++;
+    if (onFinished !== undefined) this.onFinished.set(q, onFinished);
     this.tier(0).add(q);
-    while (this.byName.size > this.maxQueued) this.pruneOne();
-    if (this.dead > this.byName.size + 1024) this.rebuild();
+    while (this.count > this.maxQueued) this.pruneOne();
+    if (this.dead > this.count + 1024) this.rebuild();
   }
 
   /**
@@ -136,14 +167,21 @@ export class BroadcastQueue {
 
   /** Marks a queued message dead (it stays in its heap until it surfaces) and finishes it. */
   private kill(q: Queued): void {
-    q.live = false;
+    q.transmits = -1;
     this.dead++;
     this.finish(q);
   }
 
   private finish(q: Queued): void {
-    if (this.byName.get(q.name) === q) this.byName.delete(q.name);
-    q.onFinished?.();
+    if (this.byId[q.nameId] === q) {
+      this.byId[q.nameId] = undefined;
+      this.count--;
+      this.names.release(q.nameId);
+    }
+    const done = this.onFinished.get(q);
+    if (done === undefined) return;
+    this.onFinished.delete(q);
+    done();
   }
 
   private pruneOne(): void {
@@ -156,6 +194,6 @@ export class BroadcastQueue {
   private rebuild(): void {
     this.tiers = [];
     this.dead = 0;
-    for (const q of this.byName.values()) this.tier(q.transmits).add(q);
+    for (const q of this.byId) if (q !== undefined) this.tier(q.transmits).add(q);
   }
 }

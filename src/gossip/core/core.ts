@@ -12,6 +12,7 @@ import { BroadcastQueue } from './broadcast-queue.ts';
 import { buildVsn, metaMaxSize, validateConfig, type GossipConfig } from './config.ts';
 import { Outbox, takeBroadcasts, type CoreContext } from './context.ts';
 import { Membership } from './membership.ts';
+import { NameIds } from './name-ids.ts';
 import { addressOf, deadOrLeft, NodeTable, stateName, toMember } from './node-table.ts';
 import { Prober } from './probe.ts';
 import { localState, verifyProtocol } from './push-pull.ts';
@@ -30,6 +31,11 @@ export interface GossipCoreOptions {
   readonly nowMs: number;
   /** Encoded size of a message, for packet budgets; a conservative estimate by default. */
   readonly sizeOf?: SizeOf;
+  /**
+   * Member name ids, shareable by the cores of one process (a simulator) so that each core
+   * indexes its members by array slot; by default the core has its own.
+   */
+  readonly names?: NameIds;
 }
 
 export interface QueueSizes {
@@ -77,13 +83,14 @@ export class GossipCore {
     this.addrBytes = addrBytes;
     this.port = opts.addr.port;
     const out = new Outbox(config.maxPendingOutputs);
+    const names = opts.names ?? new NameIds();
     this.ctx = {
       self: name,
       config,
       random,
-      table: new NodeTable(random),
+      table: new NodeTable(random, names),
       awareness: new Awareness(config.awarenessMaxMultiplier),
-      broadcasts: new BroadcastQueue(config.maxQueuedBroadcasts),
+      broadcasts: new BroadcastQueue(config.maxQueuedBroadcasts, names),
       out,
       sizeOf: opts.sizeOf ?? estimateSize,
       nowMs,

@@ -1,4 +1,6 @@
-// A binary max-heap of queued broadcasts by id (the newest on top).
+// A binary max-heap of queued broadcasts by id (the newest on top). The ids sit in their own
+// array beside the items, so sifting compares numbers in one block of memory instead of
+// visiting every item it passes.
 
 export interface HasId {
   readonly id: number;
@@ -6,6 +8,7 @@ export interface HasId {
 
 export class IdHeap<T extends HasId> {
   private readonly items: T[] = [];
+  private readonly ids: number[] = [];
 
   get size(): number {
     return this.items.length;
@@ -16,39 +19,47 @@ export class IdHeap<T extends HasId> {
   }
 
   push(item: T): void {
-    const a = this.items;
-    a.push(item);
-    let i = a.length - 1;
+    const { items, ids } = this;
+    const id = item.id;
+    let i = items.length;
+    items.push(item);
+    ids.push(id);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = a[parent];
-      if (p === undefined || p.id >= item.id) break;
-      a[i] = p;
+      const pid = ids[parent] ?? Infinity;
+      if (pid >= id) break;
+      items[i] = items[parent] as T;
+      ids[i] = pid;
       i = parent;
     }
-    a[i] = item;
+    items[i] = item;
+    ids[i] = id;
   }
 
   pop(): T | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (top === undefined || last === undefined || a.length === 0) return top;
+    const { items, ids } = this;
+    const top = items[0];
+    const last = items.pop();
+    const lastId = ids.pop() ?? -Infinity;
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    const n = items.length;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= a.length) break;
+      if (l >= n) break;
       const r = l + 1;
-      const left = a[l];
-      const right = a[r];
-      if (left === undefined) break;
-      const useRight = right !== undefined && right.id > left.id;
-      const child = useRight ? right : left;
-      if (child.id <= last.id) break;
-      a[i] = child;
-      i = useRight ? r : l;
+      const lid = ids[l] ?? -Infinity;
+      const rid = r < n ? (ids[r] ?? -Infinity) : -Infinity;
+      const useRight = rid > lid;
+      const child = useRight ? r : l;
+      const cid = useRight ? rid : lid;
+      if (cid <= lastId) break;
+      items[i] = items[child] as T;
+      ids[i] = cid;
+      i = child;
     }
-    a[i] = last;
+    items[i] = last;
+    ids[i] = lastId;
     return top;
   }
 }

@@ -1,5 +1,6 @@
 // Public surface of the gossip membership core.
 export { GossipCore } from './core.ts';
+export { NameIds } from './name-ids.ts';
 export type { GossipCoreOptions, QueueSizes } from './core.ts';
 export {
   buildVsn,

@@ -5,7 +5,8 @@
 import { NodeState, type Alive, type Dead, type PushNodeState, type Suspect } from '../messages.ts';
 import { bytesEqual, sameIp } from './addr.ts';
 import { broadcast, type CoreContext } from './context.ts';
-import { deadOrLeft, toMember, type NodeEntry } from './node-table.ts';
+import { deadOrLeft, NodeEntry, toMember } from './node-table.ts';
+import { aliveMessage, aliveOfPushState } from './shared.ts';
 import { Suspicion } from './suspicion.ts';
 import { suspicionTimeoutMs } from './timing.ts';
 import type { MemberEventType } from './types.ts';
@@ -73,7 +74,7 @@ export class Membership {
       if (same && vsnEqual(a.Vsn, n.vsn)) return;
       this.refute(n, a.Incarnation);
     } else {
-      broadcast(ctx, a.Node, { type: 'alive', body: a });
+      broadcast(ctx, a.Node, aliveMessage(a));
       this.applyAlive(n, a);
     }
     if (oldState === NodeState.dead || oldState === NodeState.left) this.emit('join', n);
@@ -137,8 +138,7 @@ export class Membership {
     for (const r of remote) {
       const inc = r.Incarnation;
       if (r.State === NodeState.alive) {
-        const { Name: Node, Addr, Port, Meta, Vsn } = r;
-        this.aliveNode({ Incarnation: inc, Node, Addr, Port, Meta, Vsn }, false);
+        this.aliveNode(aliveOfPushState(r), false);
       } else if (r.State === NodeState.left) {
         this.deadNode({ Incarnation: inc, Node: r.Name, From: r.Name });
       } else {
@@ -169,17 +169,8 @@ export class Membership {
     const { ctx } = this;
     const known = ctx.table.get(a.Node);
     if (known === undefined) {
-      const n: NodeEntry = {
-        name: a.Node,
-        addr: a.Addr,
-        port: a.Port,
-        meta: a.Meta,
-        vsn: a.Vsn.length >= 6 ? a.Vsn : zeroVsn,
-        incarnation: 0,
-        state: NodeState.dead,
-        stateChangeMs: ctx.nowMs,
-        address: null,
-      };
+      const info = a.Vsn.length >= 6 ? a : { ...a, Vsn: zeroVsn };
+      const n = new NodeEntry(info, 0, NodeState.dead, ctx.nowMs);
       ctx.table.add(n);
       return { n, reclaim: false };
     }
@@ -195,14 +186,20 @@ export class Membership {
   }
 
   private applyAlive(n: NodeEntry, a: Alive): void {
-    if (a.Vsn.length >= 6) n.vsn = a.Vsn;
+    // The same address in another form (IPv4-mapped IPv6) keeps the one we have.
+    const keepAddr = n.port === a.Port && sameIp(n.addr, a.Addr) && !bytesEqual(n.addr, a.Addr);
+    const keepVsn = a.Vsn.length < 6;
+    // Usually the news itself, shared with the other cores that heard it.
+    n.info =
+      keepAddr || keepVsn
+        ? {
+            ...a,
+            Addr: keepAddr ? n.addr : a.Addr,
+            Port: keepAddr ? n.port : a.Port,
+            Vsn: keepVsn ? n.vsn : a.Vsn,
+          }
+        : a;
     n.incarnation = a.Incarnation;
-    n.meta = a.Meta;
-    if (!sameIp(n.addr, a.Addr) || n.port !== a.Port) {
-      n.addr = a.Addr;
-      n.port = a.Port;
-      n.address = null;
-    }
     if (n.state !== NodeState.alive) {
       n.state = NodeState.alive;
       n.stateChangeMs = this.ctx.nowMs;

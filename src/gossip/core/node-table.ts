@@ -2,22 +2,50 @@
 // sets the probe order. New members go in at a random position and the list is reshuffled
 // after each full probe round, so every node is probed once per round in a random order.
 // Members dead (or left) for longer than gossipToTheDeadTime are forgotten at round end.
-import { NodeState, type GossipAddress, type NodeStateValue } from '../messages.ts';
-import { bytesToHost } from './addr.ts';
+import { NodeState, type Alive, type GossipAddress, type NodeStateValue } from '../messages.ts';
+import { NameIds } from './name-ids.ts';
+import { addressFor } from './shared.ts';
 import type { Member, MemberState, Random } from './types.ts';
 
-export interface NodeEntry {
-  readonly name: string;
-  addr: Uint8Array;
-  port: number;
-  meta: Uint8Array;
-  /** [pmin, pmax, pcur, dmin, dmax, dcur]. */
-  vsn: readonly number[];
+/**
+ * One member as this node sees it. Name, address, meta and versions live in `info`, an Alive
+ * body shared with every other core that holds the same news (see shared.ts); only the
+ * incarnation, state and state-change time are this node's own.
+ */
+export class NodeEntry {
+  /** Name, address, port, meta and versions (its Incarnation is not necessarily ours). */
+  info: Alive;
   incarnation: number;
   state: NodeStateValue;
   stateChangeMs: number;
-  /** addr and port as GossipAddress, computed on first use. */
-  address: GossipAddress | null;
+
+  constructor(info: Alive, incarnation: number, state: NodeStateValue, stateChangeMs: number) {
+    this.info = info;
+    this.incarnation = incarnation;
+    this.state = state;
+    this.stateChangeMs = stateChangeMs;
+  }
+
+  get name(): string {
+    return this.info.Node;
+  }
+
+  get addr(): Uint8Array {
+    return this.info.Addr;
+  }
+
+  get port(): number {
+    return this.info.Port;
+  }
+
+  get meta(): Uint8Array {
+    return this.info.Meta;
+  }
+
+  /** [pmin, pmax, pcur, dmin, dmax, dcur]. */
+  get vsn(): readonly number[] {
+    return this.info.Vsn;
+  }
 }
 
 const stateNames: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left'];
@@ -31,8 +59,7 @@ export function deadOrLeft(n: NodeEntry): boolean {
 }
 
 export function addressOf(n: NodeEntry): GossipAddress {
-  n.address ??= { host: bytesToHost(n.addr) ?? '', port: n.port };
-  return n.address;
+  return addressFor(n.addr, n.port);
 }
 
 export function toMember(n: NodeEntry): Member {
@@ -48,12 +75,16 @@ export function toMember(n: NodeEntry): Member {
 
 export class NodeTable {
   private readonly list: NodeEntry[] = [];
-  private readonly byName = new Map<string, NodeEntry>();
+  /** Members by name id (see name-ids.ts). */
+  private readonly byId: (NodeEntry | undefined)[] = [];
   private probeIndex = 0;
   private readonly random: Random;
+  private readonly names: NameIds;
 
-  constructor(random: Random) {
+  /** `names` may be shared with other cores; by default the table has its own. */
+  constructor(random: Random, names: NameIds = new NameIds()) {
     this.random = random;
+    this.names = names;
   }
 
   get size(): number {
@@ -61,7 +92,8 @@ export class NodeTable {
   }
 
   get(name: string): NodeEntry | undefined {
-    return this.byName.get(name);
+    const id = this.names.find(name);
+    return id === undefined ? undefined : this.byId[id];
   }
 
   all(): readonly NodeEntry[] {
@@ -71,7 +103,10 @@ export class NodeTable {
   /** Adds a member at a random position of the probe order (a bound on detection time). */
   add(n: NodeEntry): void {
     const at = this.list.length === 0 ? 0 : this.random.int(this.list.length);
-    this.byName.set(n.name, n);
+    const id = this.names.retain(n.name);
+    // Grown one slot at a time: a sparse write would turn the array into a slow dictionary.
+    while (this.byId.length <= id) this.byId.push(undefined);
+    this.byId[id] = n;
     const displaced = this.list[at];
     this.list.push(n);
     if (displaced !== undefined) {
@@ -110,10 +145,17 @@ export class NodeTable {
     return out;
   }
 
+  private forget(name: string): void {
+    const id = this.names.find(name);
+    if (id === undefined || this.byId[id] === undefined) return;
+    this.byId[id] = undefined;
+    this.names.release(id);
+  }
+
   private endRound(nowMs: number, reapAfterMs: number): void {
     let kept = 0;
     for (const n of this.list) {
-      if (deadOrLeft(n) && nowMs - n.stateChangeMs > reapAfterMs) this.byName.delete(n.name);
+      if (deadOrLeft(n) && nowMs - n.stateChangeMs > reapAfterMs) this.forget(n.name);
       else this.list[kept++] = n;
     }
     this.list.length = kept;

@@ -3,17 +3,23 @@
 import { NodeState, type PushNodeState, type PushPull } from '../messages.ts';
 import type { CoreContext } from './context.ts';
 import type { NodeEntry } from './node-table.ts';
+import { alivePushState } from './shared.ts';
 
 export function localState(ctx: CoreContext, join: boolean): PushPull {
-  const nodes: PushNodeState[] = ctx.table.all().map((n) => ({
-    Name: n.name,
-    Addr: n.addr,
-    Port: n.port,
-    Meta: n.meta,
-    Incarnation: n.incarnation,
-    State: n.state,
-    Vsn: n.vsn,
-  }));
+  const nodes: PushNodeState[] = ctx.table.all().map((n) =>
+    // An alive member at its info's incarnation has one entry for all cores (shared.ts).
+    n.state === NodeState.alive && n.incarnation === n.info.Incarnation
+      ? alivePushState(n.info)
+      : {
+          Name: n.name,
+          Addr: n.addr,
+          Port: n.port,
+          Meta: n.meta,
+          Incarnation: n.incarnation,
+          State: n.state,
+          Vsn: n.vsn,
+        },
+  );
   return {
     header: { Nodes: nodes.length, UserStateLen: 0, Join: join },
     nodes,

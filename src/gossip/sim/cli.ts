@@ -47,7 +47,7 @@ function main(argv: readonly string[]): number {
     const gb = (b: number): string => `${(b / 2 ** 30).toFixed(0)} GB`;
     process.stderr.write(
       `sim:gossip: ${o.sim.nodes} nodes need about ${gb(plan.needBytes)} of memory (every node ` +
-        `keeps a table of all ${o.sim.nodes} members, ~800 B per pair at peak); this machine has ` +
+        `keeps a table of all ${o.sim.nodes} members, ~350 B per pair at peak); this machine has ` +
         `${gb(plan.haveBytes)}. At most about ${largestFitting(plan.haveBytes * 0.75)} nodes fit; ` +
         `--force tries anyway.\n`,
     );

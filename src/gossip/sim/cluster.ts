@@ -5,6 +5,7 @@
 // the seed, so a run replays exactly.
 import { defaultLANConfig, type GossipConfig } from '../core/config.ts';
 import { GossipCore } from '../core/core.ts';
+import { NameIds } from '../core/name-ids.ts';
 import { estimateSize, packetSize, type SizeOf } from '../core/size.ts';
 import type { MemberEvent } from '../core/types.ts';
 import type { GossipAddress, GossipMessage } from '../messages.ts';
@@ -80,6 +81,8 @@ export class GossipCluster {
   private readonly rng: Prng;
   private readonly sizeOf: SizeOf;
   private readonly pauseBufferLimit: number;
+  /** One name-id table for all cores: each indexes its members by array slot. */
+  private readonly names = new NameIds();
 
   constructor(opts: ClusterOptions) {
     this.rng = new Prng(opts.seed);
@@ -105,6 +108,7 @@ export class GossipCluster {
       random: this.rng.fork(`node-${i}`),
       nowMs: this.now,
       sizeOf: this.sizeOf,
+      names: this.names,
     });
     const stats = { udpBytes: 0, udpPackets: 0, tcpBytes: 0 };
     const node: SimNode = {

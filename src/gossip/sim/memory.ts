@@ -1,13 +1,16 @@
 // How much memory a simulated cluster needs, and making the heap big enough for it. Every one of
 // N simulated nodes keeps a member table of all N nodes, and while a cluster forms each node
-// also queues a broadcast about every member it learns of: memory grows as N^2. Measured on
-// Node.js 20: about 230 bytes per (node, member) pair retained once formed, and an RSS peak of
-// about 800 bytes per pair while forming (2,000 nodes: 3.1 GB).
+// also queues a broadcast about every member it learns of: memory grows as N^2. The cores
+// share each member's name, address and meta (core/shared.ts) and index members by shared
+// name ids (core/name-ids.ts), so a pair costs a compact table entry and, while forming, a
+// queued-broadcast record. Measured on Node.js 20: about 200 bytes per (node, member) pair live
+// at the peak; 2,000 nodes ran within a 1.8 GB heap (peak RSS 1.5 GB, the same wall time as
+// with an unbounded heap), so the estimate allows 350 bytes per pair.
 import { spawnSync } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 
-const peakBytesPerPair = 800;
+const peakBytesPerPair = 350;
 const headroomBytes = 512 * 2 ** 20;
 
 /** Estimated peak heap of a run with `nodes` nodes, in bytes. */
