@@ -53,7 +53,8 @@ const usage = `usage: npm run bench -- [options]
   --tick-ms N             Sappers --tick-ms and etcd --heartbeat-interval; elections 10x (100)
   --sappers-log-level L   Sappers --log-level (INFO, its default)
   --snapshot-every N      Sappers --snapshot-threshold N and etcd --snapshot-count N (default:
-                          each system's own default, 8,192 and 100,000)
+                          each system's own default: Sappers at least 8,192 entries and at
+                          least the last snapshot's rows and events apart, etcd every 100,000)
   --profile               node --cpu-prof on every Sappers node (no failover); prints hotspots
   --no-report             do not write docs/BENCHMARKS.md
   --report-file PATH      where the markdown section goes (docs/BENCHMARKS.md)

@@ -19,7 +19,7 @@ export interface SappersOptions {
   readonly dir: string;
   readonly tickMs: number;
   readonly logLevel: string;
-  /** Sappers --snapshot-threshold; null keeps its default (8,192). */
+  /** Sappers --snapshot-threshold (the minimum interval); null keeps its default (8,192). */
   readonly snapshotEvery: number | null;
   /**
    * Extra node flags per node (e.g. --cpu-prof, which NODE_OPTIONS does not allow): the node
@@ -141,8 +141,8 @@ export async function startSappers(o: SappersOptions): Promise<BenchCluster> {
         (o.snapshotEvery === null ? '' : ` --snapshot-threshold ${o.snapshotEvery}`),
       snapshots:
         o.snapshotEvery === null
-          ? 'every 8,192 applied entries (default --snapshot-threshold), 10,240 entries kept behind'
-          : `every ${o.snapshotEvery} applied entries, 10,240 entries kept behind`,
+          ? 'default --snapshot-threshold 8192: after at least 8,192 applied entries and at least as many as the previous snapshot held rows and events (at most 131,072), 10,240 entries kept behind'
+          : `--snapshot-threshold ${o.snapshotEvery}: after at least ${o.snapshotEvery} applied entries and at least as many as the previous snapshot held rows and events (at most 16x), 10,240 entries kept behind`,
       'heartbeat / election': `${o.tickMs} ms / ${o.tickMs * 10}–${o.tickMs * 20} ms (1 tick; electionTicks 10, randomized in [10, 20) ticks)`,
       'pre-vote, check-quorum': 'on, on (built in)',
       durability:

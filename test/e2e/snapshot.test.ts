@@ -1,8 +1,10 @@
 // Log compaction and snapshot install across real processes: with a tiny snapshot threshold the
-// three voters compact their logs while > 200 keys are written; a fourth node started afterwards
-// and joined with POST /join cannot be caught up from the log, so the leader sends it a
-// snapshot. node4 ends with every key (stale reads: its own replica), holds the installed
-// snapshot in DATA_DIR/snapshots, and still has every key after a SIGKILL and restart.
+// three voters compact their logs while > 200 keys are written (every write creates a key and
+// an event, so the amortized policy spaces the snapshots at about 25, 65 and 190 entries); a
+// fourth node started afterwards and joined with POST /join cannot be caught up from the log,
+// so the leader sends it a snapshot. node4 ends with every key (stale reads: its own replica),
+// holds the installed snapshot in DATA_DIR/snapshots, and still has every key after a SIGKILL
+// and restart.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +43,7 @@ describe('e2e: a node added after compaction catches up by snapshot', { timeout:
   const cluster = new TestCluster({
     name: 'snapshot',
     tickMs: 50,
-    extraArgs: ['--snapshot-threshold', '50', '--snapshot-trailing', '10'],
+    extraArgs: ['--snapshot-threshold', '20', '--snapshot-trailing', '10'],
   });
 
   after(async () => {
@@ -77,6 +79,11 @@ describe('e2e: a node added after compaction catches up by snapshot', { timeout:
         const last = taken.at(-1);
         return last !== undefined && last.compactedTo > 100 ? last : undefined;
       });
+      console.log(
+        `leader snapshots at ${snapshotsTaken(leader)
+          .map((s) => s.index)
+          .join(', ')}`,
+      );
       for (const a of voters) {
         assert.ok(snapshotsTaken(a).length >= 3, `${a.id} took automatic snapshots`);
       }
