@@ -139,7 +139,8 @@ export class EventLog {
     }
     const prev = this.head;
     const prevRaw = this.headBytes.hex === prev ? this.headBytes.raw : Buffer.from(prev, 'hex');
-    const unhashed = {
+    // Built once; the digest reads only the hashed fields, then the hash is filled in.
+    const event: { -readonly [K in keyof ChainEvent]: ChainEvent[K] } = {
       index: e.index,
       term: e.term,
       time: e.time,
@@ -147,18 +148,10 @@ export class EventLog {
       subject: e.subject,
       data: e.data,
       prev,
+      hash: '',
     };
-    const raw = digestEvent(prevRaw, unhashed);
-    const event: ChainEvent = {
-      index: e.index,
-      term: e.term,
-      time: e.time,
-      type: e.type,
-      subject: e.subject,
-      data: e.data,
-      prev,
-      hash: raw.toString('hex'),
-    };
+    const raw = digestEvent(prevRaw, event);
+    event.hash = raw.toString('hex');
     this.headBytes = { hex: event.hash, raw };
     this.events.push(event);
     this.trim();
