@@ -20,7 +20,16 @@ export interface SnapshotterComponents {
   readonly logger: Logger;
   readonly threshold: number;
   readonly trailing: number;
+  /** Source of the per-snapshot jitter, in [0, 1) (tests pin it). */
+  readonly random?: () => number;
 }
+
+/**
+ * Each automatic interval is stretched by a random part of up to this fraction of itself, drawn
+ * per node and snapshot, so the replicas of a cluster (which apply the same entries) do not all
+ * pack their snapshots at the same moment and stall a quorum together.
+ */
+export const INTERVAL_JITTER = 0.25;
 
 /** The automatic interval never exceeds this many thresholds (bounds the in-memory log). */
 export const MAX_INTERVAL_FACTOR = 16;
@@ -34,12 +43,18 @@ export function snapshotInterval(threshold: number, rows: number): number {
   return Math.max(threshold, Math.min(rows, threshold * MAX_INTERVAL_FACTOR));
 }
 
+/** The interval after a snapshot of `rows` rows, stretched by `r` in [0, 1) of the jitter. */
+export function jitteredInterval(threshold: number, rows: number, r: number): number {
+  const interval = snapshotInterval(threshold, rows);
+  return interval + Math.floor(r * INTERVAL_JITTER * interval);
+}
+
 export class Snapshotter {
   private readonly c: SnapshotterComponents;
   private running: Promise<SnapshotInfo> | null = null;
   private scheduled = false;
   /** The snapshot the next automatic one is measured from, and the rows it held. */
-  private baseline = { index: -1, rows: 0 };
+  private baseline = { index: -1, rows: 0, interval: 0 };
 
   constructor(c: SnapshotterComponents) {
     this.c = c;
@@ -52,10 +67,10 @@ export class Snapshotter {
     if (snapshotIndex !== this.baseline.index) {
       // Taken here (take() set the rows at its index), installed from the leader, or loaded at
       // start: the rows now are at most a few entries past the snapshot's.
-      this.baseline = { index: snapshotIndex, rows: this.rows() };
+      this.setBaseline(snapshotIndex, this.rows());
     }
     const since = this.c.state.lastApplied - snapshotIndex;
-    if (since < snapshotInterval(this.c.threshold, this.baseline.rows)) return;
+    if (since < this.baseline.interval) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -63,6 +78,11 @@ export class Snapshotter {
         this.c.logger.error({ err }, 'automatic snapshot failed'),
       );
     });
+  }
+
+  private setBaseline(index: number, rows: number): void {
+    const r = (this.c.random ?? Math.random)();
+    this.baseline = { index, rows, interval: jitteredInterval(this.c.threshold, rows, r) };
   }
 
   snapshotNow(): Promise<SnapshotInfo> {
@@ -91,7 +111,7 @@ export class Snapshotter {
     const snap = raft.createSnapshot(applied, data);
     const { kv, members, events } = view.contents;
     const rows = kv.length + members.length + events.length;
-    this.baseline = { index: snap.meta.index, rows };
+    this.setBaseline(snap.meta.index, rows);
     await this.c.storage.saveSnapshot(snap);
     const path = (await this.newestOnDisk(snap.meta.index)).path;
     const compactTo = Math.max(0, snap.meta.index - this.c.trailing);

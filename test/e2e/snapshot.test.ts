@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { http, killAllChildren, mustHttp, TestCluster, waitFor, type Agent } from './cluster.ts';
 
-const KEYS = 240;
+const KEYS = 320;
 const keyName = (i: number): string => `snap/key-${String(i).padStart(4, '0')}`;
 
 /** Every snap/ key node `a` holds in its own replica (?stale: no leader round trip). */
