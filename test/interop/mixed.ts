@@ -68,6 +68,9 @@ export function eventAbout(type: string, name: string): (l: PeerLine) => boolean
  * sides (Sappers through Go, Go through Sappers), each join let converge before the next so
  * nobody depends on a later push/pull. Compression is on for some of each side.
  */
+/** memberlist's PushPullInterval (Local 15 s, LAN 30 s) plus 10 s of margin. */
+const convergeMs = { local: 25_000, lan: 40_000 } as const;
+
 export async function formMixed(
   config: 'lan' | 'local',
   extra: { readonly log?: boolean } = {},
@@ -109,7 +112,9 @@ export async function formMixed(
     if (result.error !== '') throw new Error(`${who.name}: join failed: ${String(result.error)}`);
     joined.push(who);
     const names = joined.map((p) => p.name);
-    await until(`all list ${who.name}`, 15_000, () => allAlive(joined, names), joined);
+    // Usually the join's broadcast reaches everyone at once; a member that missed it (loaded
+    // machine, few retransmits) learns at the next push/pull, so wait one interval and margin.
+    await until(`all list ${who.name}`, convergeMs[config], () => allAlive(joined, names), joined);
   }
   return { go, ts, all: [...go, ...ts] };
 }

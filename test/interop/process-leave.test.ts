@@ -24,59 +24,63 @@ function failureVerdicts(p: PeerProcess, name: string): string[] {
     .filter((l) => l.includes(`Marking ${name} as failed`));
 }
 
-test('SIGTERM leaves gracefully, seen as left by Go and Sappers', { timeout: 90_000 }, async () => {
-  const { go, ts, all } = await formMixed('lan', { log: true });
-  const goSide = new Set<PeerProcess>(go);
-  let remaining: PeerProcess[] = all;
-  for (const leaver of [ts[1], go[1]]) {
-    assert.ok(leaver !== undefined);
-    remaining = remaining.filter((p) => p !== leaver);
-    const marks = remaining.map((p) => p.lines.length);
-    assert.equal(await leaver.stop(), 0, `${leaver.name} exits 0 after leaving`);
-    assert.ok(leaver.lines.some((l) => l.type === 'left' && l.error === ''));
-    await Promise.all(
-      remaining.map((p, i) => {
-        const state = goSide.has(p) ? 'gone' : 'left';
-        return p.waitLine(
-          `${p.name} sees ${leaver.name} leave`,
-          10_000,
-          (l) => eventAbout('leave', leaver.name)(l) && l.node?.state === state,
-          marks[i],
-        );
-      }),
-    );
-    const names = remaining.map((p) => p.name);
-    await until(
-      'the rest list each other alive',
-      5000,
-      () => allAlive(remaining, names),
-      remaining,
-    );
-    for (const p of remaining) {
-      if (!goSide.has(p)) {
-        await until(
-          `${p.name} lists ${leaver.name} left`,
-          5000,
-          () => view(p).get(leaver.name) === 'left',
-          remaining,
-        );
-      } else {
-        assert.deepEqual(
-          failureVerdicts(p, leaver.name),
-          [],
-          `${p.name} never declared ${leaver.name} failed`,
-        );
+test(
+  'SIGTERM leaves gracefully, seen as left by Go and Sappers',
+  { timeout: 180_000 },
+  async () => {
+    const { go, ts, all } = await formMixed('lan', { log: true });
+    const goSide = new Set<PeerProcess>(go);
+    let remaining: PeerProcess[] = all;
+    for (const leaver of [ts[1], go[1]]) {
+      assert.ok(leaver !== undefined);
+      remaining = remaining.filter((p) => p !== leaver);
+      const marks = remaining.map((p) => p.lines.length);
+      assert.equal(await leaver.stop(), 0, `${leaver.name} exits 0 after leaving`);
+      assert.ok(leaver.lines.some((l) => l.type === 'left' && l.error === ''));
+      await Promise.all(
+        remaining.map((p, i) => {
+          const state = goSide.has(p) ? 'gone' : 'left';
+          return p.waitLine(
+            `${p.name} sees ${leaver.name} leave`,
+            10_000,
+            (l) => eventAbout('leave', leaver.name)(l) && l.node?.state === state,
+            marks[i],
+          );
+        }),
+      );
+      const names = remaining.map((p) => p.name);
+      await until(
+        'the rest list each other alive',
+        5000,
+        () => allAlive(remaining, names),
+        remaining,
+      );
+      for (const p of remaining) {
+        if (!goSide.has(p)) {
+          await until(
+            `${p.name} lists ${leaver.name} left`,
+            5000,
+            () => view(p).get(leaver.name) === 'left',
+            remaining,
+          );
+        } else {
+          assert.deepEqual(
+            failureVerdicts(p, leaver.name),
+            [],
+            `${p.name} never declared ${leaver.name} failed`,
+          );
+        }
       }
     }
-  }
-  // No failure verdict against anyone along the way, on the Go side.
-  for (const p of go) {
-    for (const q of all)
-      assert.deepEqual(failureVerdicts(p, q.name), [], `${p.name} about ${q.name}`);
-  }
-  const codes = await Promise.all(remaining.map((p) => p.stop()));
-  assert.deepEqual(
-    codes,
-    remaining.map(() => 0),
-  );
-});
+    // No failure verdict against anyone along the way, on the Go side.
+    for (const p of go) {
+      for (const q of all)
+        assert.deepEqual(failureVerdicts(p, q.name), [], `${p.name} about ${q.name}`);
+    }
+    const codes = await Promise.all(remaining.map((p) => p.stop()));
+    assert.deepEqual(
+      codes,
+      remaining.map(() => 0),
+    );
+  },
+);
