@@ -1,7 +1,8 @@
 // What the load generator and the failover probe need from a 3-member cluster under test; the
 // Sappers and etcd launchers implement it, so both systems go through the same client code.
 import { createServer } from 'node:net';
-import type { HttpRequest, HttpResponse, HttpTarget } from './http.ts';
+import type { Agent } from 'node:http';
+import { send, waitFor, type HttpRequest, type HttpResponse, type HttpTarget } from './http.ts';
 
 export type SystemName = 'sappers' | 'etcd';
 
@@ -68,4 +69,28 @@ export async function freePorts(n: number): Promise<number[]> {
   });
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   return ports;
+}
+
+/** Waits until every member accepts a write (knows the leader), before anything is measured. */
+export async function waitForWrites(
+  cluster: BenchCluster,
+  agent: Agent,
+  timeoutMs: number,
+): Promise<void> {
+  for (const m of cluster.members) {
+    await waitFor(
+      `a write through ${m.id}`,
+      timeoutMs,
+      async () => {
+        const res = await send(
+          agent,
+          m.http,
+          cluster.putRequest(`bench/ready/${m.id}`, Buffer.from('x')),
+          10_000,
+        ).catch(() => null);
+        return res !== null && cluster.acknowledged(res) ? true : null;
+      },
+      200,
+    );
+  }
 }

@@ -5,15 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts, type BenchCluster, type Member } from './cluster.ts';
-import {
-  keepAliveAgent,
-  send,
-  trySend,
-  waitFor,
-  type HttpRequest,
-  type HttpResponse,
-} from './http.ts';
+import { freePorts, waitForWrites, type BenchCluster, type Member } from './cluster.ts';
+import { keepAliveAgent, trySend, waitFor, type HttpRequest, type HttpResponse } from './http.ts';
 import { killProc, startProc, stopProc, tailLog, type Proc } from './procs.ts';
 
 export interface EtcdOptions {
@@ -198,22 +191,7 @@ export async function startEtcd(o: EtcdOptions): Promise<BenchCluster> {
   try {
     for (const n of nodes) launch(n);
     await Promise.all(nodes.map(waitUp));
-    for (const m of cluster.members) {
-      await waitFor(
-        `a write through ${m.id}`,
-        startTimeoutMs,
-        async () => {
-          const res = await send(
-            agent,
-            m.http,
-            cluster.putRequest(`bench/ready/${m.id}`, Buffer.from('x')),
-            10_000,
-          ).catch(() => null);
-          return res !== null && cluster.acknowledged(res) ? true : null;
-        },
-        200,
-      );
-    }
+    await waitForWrites(cluster, agent, startTimeoutMs);
   } catch (err) {
     await cluster.stop();
     throw err;

@@ -3,15 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, type BenchCluster, type Member } from './cluster.ts';
-import {
-  keepAliveAgent,
-  send,
-  trySend,
-  waitFor,
-  type HttpRequest,
-  type HttpResponse,
-} from './http.ts';
+import { freePorts, waitForWrites, type BenchCluster, type Member } from './cluster.ts';
+import { keepAliveAgent, trySend, waitFor, type HttpRequest, type HttpResponse } from './http.ts';
 import { startProc, stopProc, killProc, tailLog, type Proc } from './procs.ts';
 
 export interface SappersOptions {
@@ -210,22 +203,7 @@ export async function startSappers(o: SappersOptions): Promise<BenchCluster> {
       );
     }
     // Every member must know the leader and accept a write before the measurement starts.
-    for (const m of cluster.members) {
-      await waitFor(
-        `a write through ${m.id}`,
-        startTimeoutMs,
-        async () => {
-          const res = await send(
-            agent,
-            m.http,
-            cluster.putRequest(`bench/ready/${m.id}`, Buffer.from('x')),
-            10_000,
-          ).catch(() => null);
-          return res !== null && cluster.acknowledged(res) ? true : null;
-        },
-        200,
-      );
-    }
+    await waitForWrites(cluster, agent, startTimeoutMs);
   } catch (err) {
     await cluster.stop();
     throw err;
