@@ -347,7 +347,10 @@ async function leaveConfiguration(
   logger: Logger,
 ): Promise<void> {
   const s = raft.status();
-  if (!isMember(s.config, s.id)) return;
+  if (!isMember(s.config, s.id)) {
+    logger.info('autopilot removed this node already');
+    return;
+  }
   logger.info({ node: s.id, reason }, 'asking the leader to remove this node before shutdown');
   try {
     await backend.removePeer(s.id, removeSelfWaitMs);
