@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, waitForWrites, type BenchCluster, type Member } from './cluster.ts';
 import { keepAliveAgent, trySend, waitFor, type HttpRequest, type HttpResponse } from './http.ts';
-import { killProc, startProc, stopProc, tailLog, type Proc } from './procs.ts';
+import { type Proc, procControls, startProc, tailLog } from './procs.ts';
 
 export interface EtcdOptions {
   readonly dir: string;
@@ -165,27 +165,14 @@ export async function startEtcd(o: EtcdOptions): Promise<BenchCluster> {
     acknowledged: (res: HttpResponse) =>
       res.status === 200 && res.body.startsWith('{"header"') && !res.body.includes('"error"'),
     leaderSeenBy,
-    kill: async (id: string) => {
-      const p = node(id).proc;
-      if (p !== null) await killProc(p);
-    },
-    restart: async (id: string) => {
-      const n = node(id);
-      if (n.proc?.alive() === true) throw new Error(`etcd: ${id} is still running`);
-      launch(n); // an existing data dir makes etcd ignore the --initial-* flags
-      await waitUp(n);
-    },
-    isRunning: (id: string) => node(id).proc?.alive() === true,
-    pids: () =>
-      nodes.flatMap((n) =>
-        n.proc?.alive() === true && n.proc.child.pid !== undefined ? [n.proc.child.pid] : [],
-      ),
-    stop: async () => {
-      await Promise.all(
-        nodes.map((n) => (n.proc === null ? Promise.resolve() : stopProc(n.proc, o.stopGraceMs))),
-      );
-      agent.destroy();
-    },
+    ...procControls({
+      system: 'etcd',
+      nodes,
+      launch,
+      waitUp,
+      stopGraceMs: o.stopGraceMs,
+      afterStop: () => agent.destroy(),
+    }),
   };
 
   try {

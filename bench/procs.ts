@@ -92,3 +92,55 @@ export function tailLog(path: string, lines = 15): string {
     return '(no log)';
   }
 }
+
+/** A cluster member the bench runs as a process of its own. */
+export interface ProcNode {
+  readonly member: { readonly id: string };
+  proc: Proc | null;
+}
+
+/** The process side of a BenchCluster (kill, restart, isRunning, pids, stop), for any system. */
+export function procControls<N extends ProcNode>(c: {
+  readonly system: string;
+  readonly nodes: readonly N[];
+  readonly launch: (n: N) => void;
+  readonly waitUp: (n: N) => Promise<void>;
+  readonly stopGraceMs: number;
+  /** Called after every member stopped (e.g. to close the client's sockets). */
+  readonly afterStop: () => void;
+}): {
+  kill(id: string): Promise<void>;
+  restart(id: string): Promise<void>;
+  isRunning(id: string): boolean;
+  pids(): readonly number[];
+  stop(): Promise<void>;
+} {
+  const node = (id: string): N => {
+    const n = c.nodes.find((x) => x.member.id === id);
+    if (n === undefined) throw new Error(`${c.system}: no member ${id}`);
+    return n;
+  };
+  return {
+    kill: async (id) => {
+      const p = node(id).proc;
+      if (p !== null) await killProc(p);
+    },
+    restart: async (id) => {
+      const n = node(id);
+      if (n.proc?.alive() === true) throw new Error(`${c.system}: ${id} is still running`);
+      c.launch(n); // on its existing data directory
+      await c.waitUp(n);
+    },
+    isRunning: (id) => node(id).proc?.alive() === true,
+    pids: () =>
+      c.nodes.flatMap((n) =>
+        n.proc?.alive() === true && n.proc.child.pid !== undefined ? [n.proc.child.pid] : [],
+      ),
+    stop: async () => {
+      await Promise.all(
+        c.nodes.map((n) => (n.proc === null ? Promise.resolve() : stopProc(n.proc, c.stopGraceMs))),
+      );
+      c.afterStop();
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, waitForWrites, type BenchCluster, type Member } from './cluster.ts';
 import { keepAliveAgent, trySend, waitFor, type HttpRequest, type HttpResponse } from './http.ts';
-import { startProc, stopProc, killProc, tailLog, type Proc } from './procs.ts';
+import { type Proc, procControls, startProc, tailLog } from './procs.ts';
 
 export interface SappersOptions {
   /** Parent directory: data dirs and logs go under it. */
@@ -149,27 +149,14 @@ export async function startSappers(o: SappersOptions): Promise<BenchCluster> {
     }),
     acknowledged: (res: HttpResponse) => res.status === 200 && res.body === 'true',
     leaderSeenBy,
-    kill: async (id: string) => {
-      const p = node(id).proc;
-      if (p !== null) await killProc(p);
-    },
-    restart: async (id: string) => {
-      const n = node(id);
-      if (n.proc?.alive() === true) throw new Error(`sappers: ${id} is still running`);
-      launch(n);
-      await waitUp(n);
-    },
-    isRunning: (id: string) => node(id).proc?.alive() === true,
-    pids: () =>
-      nodes.flatMap((n) =>
-        n.proc?.alive() === true && n.proc.child.pid !== undefined ? [n.proc.child.pid] : [],
-      ),
-    stop: async () => {
-      await Promise.all(
-        nodes.map((n) => (n.proc === null ? Promise.resolve() : stopProc(n.proc, o.stopGraceMs))),
-      );
-      agent.destroy();
-    },
+    ...procControls({
+      system: 'sappers',
+      nodes,
+      launch,
+      waitUp,
+      stopGraceMs: o.stopGraceMs,
+      afterStop: () => agent.destroy(),
+    }),
   };
 
   try {
