@@ -184,21 +184,25 @@ describe('e2e: the command line', { timeout: 120_000 }, () => {
     }
   });
 
+  /** Another node id started on leader-node's DATA_DIR, on free ports. */
+  const runIntruder = async (): Promise<Awaited<ReturnType<typeof runCli>>> =>
+    runCli(
+      [
+        '--node-id',
+        'intruder',
+        '--raft-addr',
+        `127.0.0.1:${await freePort()}`,
+        '--http-addr',
+        `127.0.0.1:${await freePort()}`,
+        './raft/leader-node',
+      ],
+      { cwd: cluster.root },
+    );
+
   test('DATA_DIR of another node id: exit 2 naming the owner (agent stopped)', async () => {
     await cluster.diagnose(async () => {
       if (agent.running) await agent.terminate();
-      const r = await runCli(
-        [
-          '--node-id',
-          'intruder',
-          '--raft-addr',
-          `127.0.0.1:${await freePort()}`,
-          '--http-addr',
-          `127.0.0.1:${await freePort()}`,
-          './raft/leader-node',
-        ],
-        { cwd: cluster.root },
-      );
+      const r = await runIntruder();
       assertUsageError(r, /belongs to node "leader-node"/, 'DATA_DIR of another node');
     });
   });
@@ -209,18 +213,7 @@ describe('e2e: the command line', { timeout: 120_000 }, () => {
         agent.start();
         await agent.waitReady();
       }
-      const r = await runCli(
-        [
-          '--node-id',
-          'intruder',
-          '--raft-addr',
-          `127.0.0.1:${await freePort()}`,
-          '--http-addr',
-          `127.0.0.1:${await freePort()}`,
-          './raft/leader-node',
-        ],
-        { cwd: cluster.root },
-      );
+      const r = await runIntruder();
       assertUsageError(r, /leader-node/, 'DATA_DIR in use by another node');
       assert.ok(agent.running, 'the owner keeps running');
       await mustHttp(agent.httpAddr, 'GET', '/v1/kv/cli/a?raw');
