@@ -79,6 +79,7 @@ export function takeBroadcasts(ctx: CoreContext, bytes: number, maxParts: number
 export function sendMsg(ctx: CoreContext, to: GossipAddress, msg: GossipMessage): void {
   const room =
     ctx.config.udpBufferSize - ctx.sizeOf(msg) - compoundHeaderOverhead - compoundOverhead;
-  const extra = takeBroadcasts(ctx, room, maxCompoundParts - 1);
-  ctx.out.packet({ to, msgs: [msg, ...extra] });
+  const msgs = takeBroadcasts(ctx, room, maxCompoundParts - 1);
+  msgs.unshift(msg);
+  ctx.out.packet({ to, msgs });
 }

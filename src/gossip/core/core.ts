@@ -13,7 +13,7 @@ import { buildVsn, metaMaxSize, validateConfig, type GossipConfig } from './conf
 import { Outbox, takeBroadcasts, type CoreContext } from './context.ts';
 import { Membership } from './membership.ts';
 import { NameIds } from './name-ids.ts';
-import { addressOf, deadOrLeft, NodeTable, stateName, toMember } from './node-table.ts';
+import { noSlot, NodeTable, stateName } from './node-table.ts';
 import { Prober } from './probe.ts';
 import { localState, verifyProtocol } from './push-pull.ts';
 import { compoundHeaderOverhead, estimateSize, maxCompoundParts, type SizeOf } from './size.ts';
@@ -176,10 +176,15 @@ export class GossipCore {
     const m = this.membership;
     if (m.left) return;
     m.left = true;
-    const me = this.ctx.table.get(this.name);
-    if (me === undefined) return;
-    m.deadNode({ Incarnation: me.incarnation, Node: this.name, From: this.name });
-    const anyAlive = this.ctx.table.all().some((n) => n.name !== this.name && !deadOrLeft(n));
+    const t = this.ctx.table;
+    const me = t.slotOf(this.name);
+    if (me === noSlot) return;
+    m.deadNode({ Incarnation: t.incarnation(me), Node: this.name, From: this.name });
+    let anyAlive = false;
+    for (let i = 0; i < t.size && !anyAlive; i++) {
+      const n = t.slotAt(i);
+      anyAlive = t.name(n) !== this.name && !t.deadOrLeft(n);
+    }
     if (!anyAlive) m.leaveDone = true;
   }
 
@@ -191,10 +196,10 @@ export class GossipCore {
 
   /** Every member this node knows of (itself included), dead and left ones until reaped. */
   members(): readonly Member[] {
-    return this.ctx.table
-      .all()
-      .map(toMember)
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const t = this.ctx.table;
+    const out: Member[] = [];
+    for (let i = 0; i < t.size; i++) out.push(t.toMember(t.slotAt(i)));
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   drain(): Drained {
@@ -205,8 +210,9 @@ export class GossipCore {
 
   /** What this node believes about `name`, without building a snapshot. */
   stateOf(name: string): MemberState | undefined {
-    const n = this.ctx.table.get(name);
-    return n === undefined ? undefined : stateName(n.state);
+    const t = this.ctx.table;
+    const n = t.slotOf(name);
+    return n === noSlot ? undefined : stateName(t.state(n));
   }
 
   /** Members known (any state), the "N" of every log N scaling. */
@@ -279,22 +285,25 @@ export class GossipCore {
     const { ctx } = this;
     if (ctx.broadcasts.length === 0) return;
     const { config, nowMs } = ctx;
-    const targets = ctx.table.kRandom(config.gossipNodes, (n) => {
-      if (n.name === ctx.self || n.state === NodeState.left) return true;
-      return n.state === NodeState.dead && nowMs - n.stateChangeMs > config.gossipToTheDeadTimeMs;
+    const t = ctx.table;
+    const targets = t.kRandom(config.gossipNodes, (n) => {
+      const state = t.state(n);
+      if (t.name(n) === ctx.self || state === NodeState.left) return true;
+      return state === NodeState.dead && nowMs - t.stateChangeMs(n) > config.gossipToTheDeadTimeMs;
     });
     const bytes = config.udpBufferSize - compoundHeaderOverhead;
-    for (const t of targets) {
+    for (const target of targets) {
       const msgs = takeBroadcasts(ctx, bytes, maxCompoundParts);
       if (msgs.length === 0) return;
-      ctx.out.packet({ to: addressOf(t), msgs });
+      ctx.out.packet({ to: t.addressOf(target), msgs });
     }
   }
 
   private pushPull(): void {
     const { ctx } = this;
-    const peer = ctx.table.kRandom(1, (n) => n.name === ctx.self || n.state !== NodeState.alive);
-    if (peer[0] !== undefined) this.openPushPull(addressOf(peer[0]), false);
+    const t = ctx.table;
+    const peer = t.kRandom(1, (n) => t.name(n) === ctx.self || t.state(n) !== NodeState.alive);
+    if (peer[0] !== undefined) this.openPushPull(t.addressOf(peer[0]), false);
   }
 
   private openPushPull(to: GossipAddress, join: boolean): void {

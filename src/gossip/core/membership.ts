@@ -5,7 +5,7 @@
 import { NodeState, type Alive, type Dead, type PushNodeState, type Suspect } from '../messages.ts';
 import { bytesEqual, sameIp } from './addr.ts';
 import { broadcast, type CoreContext } from './context.ts';
-import { deadOrLeft, NodeEntry, toMember } from './node-table.ts';
+import { noSlot } from './node-table.ts';
 import { aliveMessage, aliveOfPushState } from './shared.ts';
 import { Suspicion } from './suspicion.ts';
 import { suspicionTimeoutMs } from './timing.ts';
@@ -53,40 +53,53 @@ export class Membership {
   /** News that `a.Node` is alive. `bootstrap` marks our own announcements (start, setMeta). */
   aliveNode(a: Alive, bootstrap: boolean): void {
     const { ctx } = this;
+    const t = ctx.table;
     const isLocal = a.Node === ctx.self;
-    // Fast path for the common case: news we already have.
-    const known = ctx.table.get(a.Node);
-    if (known !== undefined && !isLocal && a.Incarnation <= known.incarnation) {
-      if (known.port === a.Port && sameIp(known.addr, a.Addr)) return;
+    const known = t.slotOf(a.Node);
+    // Fast path for the common case: news we already have (often the very same body).
+    if (known !== noSlot && !isLocal && a.Incarnation <= t.incarnation(known)) {
+      const info = t.info(known);
+      if (info === a || (info.Port === a.Port && sameIp(info.Addr, a.Addr))) return;
     }
     if ((this.left && isLocal) || a.Node === '' || !validVsn(a.Vsn)) return;
     if (a.Addr.length !== 4 && a.Addr.length !== 16) return; // not an IP
-    const found = this.admit(a);
-    if (found === null) return;
-    const { n, reclaim } = found;
-    if (a.Incarnation <= n.incarnation && !isLocal && !reclaim) return;
-    if (a.Incarnation < n.incarnation && isLocal) return;
-    this.timers.delete(a.Node);
-    const oldState = n.state;
-    const oldMeta = n.meta;
+    let n = known;
+    let reclaim = false;
+    if (n === noSlot) {
+      const info = a.Vsn.length >= 6 ? a : { ...a, Vsn: zeroVsn };
+      n = t.add(info, 0, NodeState.dead, ctx.nowMs);
+    } else if (!this.sameAddress(n, a)) {
+      // Another address claims a known name: allowed only to replace a left node, or one dead
+      // for longer than deadNodeReclaimTime.
+      if (!this.reclaimable(n)) return;
+      reclaim = true;
+    }
+    if (a.Incarnation <= t.incarnation(n) && !isLocal && !reclaim) return;
+    if (a.Incarnation < t.incarnation(n) && isLocal) return;
+    if (this.timers.size > 0) this.timers.delete(a.Node);
+    const oldState = t.state(n);
+    const oldMeta = t.info(n).Meta;
     if (isLocal && !bootstrap) {
-      const same = a.Incarnation === n.incarnation && bytesEqual(a.Meta, n.meta);
-      if (same && vsnEqual(a.Vsn, n.vsn)) return;
+      const info = t.info(n);
+      const same = a.Incarnation === t.incarnation(n) && bytesEqual(a.Meta, info.Meta);
+      if (same && vsnEqual(a.Vsn, info.Vsn)) return;
       this.refute(n, a.Incarnation);
     } else {
       broadcast(ctx, a.Node, aliveMessage(a));
       this.applyAlive(n, a);
     }
+    const state = t.state(n);
     if (oldState === NodeState.dead || oldState === NodeState.left) this.emit('join', n);
-    else if (!bytesEqual(oldMeta, n.meta)) this.emit('update', n);
-    else if (oldState === NodeState.suspect && n.state === NodeState.alive) this.emit('alive', n);
+    else if (!bytesEqual(oldMeta, t.info(n).Meta)) this.emit('update', n);
+    else if (oldState === NodeState.suspect && state === NodeState.alive) this.emit('alive', n);
   }
 
   /** News that `s.Node` is suspected by `s.From` (possibly ourselves, after a failed probe). */
   suspectNode(s: Suspect): void {
     const { ctx } = this;
-    const n = ctx.table.get(s.Node);
-    if (n === undefined || s.Incarnation < n.incarnation) return;
+    const t = ctx.table;
+    const n = t.slotOf(s.Node);
+    if (n === noSlot || s.Incarnation < t.incarnation(n)) return;
     const timer = this.timers.get(s.Node);
     if (timer !== undefined) {
       // Independent confirmations shorten the timer, and are worth passing on.
@@ -96,15 +109,14 @@ export class Membership {
       }
       return;
     }
-    if (n.state !== NodeState.alive) return;
-    if (n.name === ctx.self) {
+    if (t.state(n) !== NodeState.alive) return;
+    if (t.name(n) === ctx.self) {
       this.refute(n, s.Incarnation);
       return;
     }
     broadcast(ctx, s.Node, { type: 'suspect', body: s });
-    n.incarnation = s.Incarnation;
-    n.state = NodeState.suspect;
-    n.stateChangeMs = ctx.nowMs;
+    t.setIncarnation(n, s.Incarnation);
+    t.setState(n, NodeState.suspect, ctx.nowMs);
     this.timers.set(s.Node, { suspicion: this.newSuspicion(s.From), changeMs: ctx.nowMs });
     this.emit('suspect', n);
   }
@@ -112,11 +124,12 @@ export class Membership {
   /** News that `d.Node` is dead; when From equals Node, that it left. */
   deadNode(d: Dead): void {
     const { ctx } = this;
-    const n = ctx.table.get(d.Node);
-    if (n === undefined || d.Incarnation < n.incarnation) return;
-    this.timers.delete(d.Node);
-    if (deadOrLeft(n)) return;
-    if (n.name === ctx.self) {
+    const t = ctx.table;
+    const n = t.slotOf(d.Node);
+    if (n === noSlot || d.Incarnation < t.incarnation(n)) return;
+    if (this.timers.size > 0) this.timers.delete(d.Node);
+    if (t.deadOrLeft(n)) return;
+    if (t.name(n) === ctx.self) {
       if (!this.left) {
         this.refute(n, d.Incarnation);
         return;
@@ -127,10 +140,9 @@ export class Membership {
     } else {
       broadcast(ctx, d.Node, { type: 'dead', body: d });
     }
-    n.incarnation = d.Incarnation;
-    n.state = d.Node === d.From ? NodeState.left : NodeState.dead;
-    n.stateChangeMs = ctx.nowMs;
-    this.emit(n.state === NodeState.left ? 'leave' : 'fail', n);
+    t.setIncarnation(n, d.Incarnation);
+    t.setState(n, d.Node === d.From ? NodeState.left : NodeState.dead, ctx.nowMs);
+    this.emit(t.state(n) === NodeState.left ? 'leave' : 'fail', n);
   }
 
   /** A remote node's full state (push/pull): remote "dead" only makes us suspect. */
@@ -164,66 +176,63 @@ export class Membership {
     return this.timers.size;
   }
 
-  /** The member for `a.Node` (added if new), or null when the news conflicts with it. */
-  private admit(a: Alive): { n: NodeEntry; reclaim: boolean } | null {
-    const { ctx } = this;
-    const known = ctx.table.get(a.Node);
-    if (known === undefined) {
-      const info = a.Vsn.length >= 6 ? a : { ...a, Vsn: zeroVsn };
-      const n = new NodeEntry(info, 0, NodeState.dead, ctx.nowMs);
-      ctx.table.add(n);
-      return { n, reclaim: false };
-    }
-    if (sameIp(known.addr, a.Addr) && known.port === a.Port) return { n: known, reclaim: false };
-    // Another address claims a known name: allowed only to replace a left node, or one dead
-    // for longer than deadNodeReclaimTime.
-    const reclaimMs = ctx.config.deadNodeReclaimTimeMs;
-    const reclaimable = reclaimMs > 0 && ctx.nowMs - known.stateChangeMs > reclaimMs;
-    if (known.state === NodeState.left || (known.state === NodeState.dead && reclaimable)) {
-      return { n: known, reclaim: true };
-    }
-    return null;
+  private sameAddress(n: number, a: Alive): boolean {
+    const info = this.ctx.table.info(n);
+    return sameIp(info.Addr, a.Addr) && info.Port === a.Port;
   }
 
-  private applyAlive(n: NodeEntry, a: Alive): void {
+  private reclaimable(n: number): boolean {
+    const { ctx } = this;
+    const t = ctx.table;
+    const reclaimMs = ctx.config.deadNodeReclaimTimeMs;
+    const expired = reclaimMs > 0 && ctx.nowMs - t.stateChangeMs(n) > reclaimMs;
+    const state = t.state(n);
+    return state === NodeState.left || (state === NodeState.dead && expired);
+  }
+
+  private applyAlive(n: number, a: Alive): void {
+    const t = this.ctx.table;
+    const info = t.info(n);
     // The same address in another form (IPv4-mapped IPv6) keeps the one we have.
-    const keepAddr = n.port === a.Port && sameIp(n.addr, a.Addr) && !bytesEqual(n.addr, a.Addr);
+    const keepAddr =
+      info.Port === a.Port && sameIp(info.Addr, a.Addr) && !bytesEqual(info.Addr, a.Addr);
     const keepVsn = a.Vsn.length < 6;
     // Usually the news itself, shared with the other cores that heard it.
-    n.info =
+    t.setInfo(
+      n,
       keepAddr || keepVsn
         ? {
             ...a,
-            Addr: keepAddr ? n.addr : a.Addr,
-            Port: keepAddr ? n.port : a.Port,
-            Vsn: keepVsn ? n.vsn : a.Vsn,
+            Addr: keepAddr ? info.Addr : a.Addr,
+            Port: keepAddr ? info.Port : a.Port,
+            Vsn: keepVsn ? info.Vsn : a.Vsn,
           }
-        : a;
-    n.incarnation = a.Incarnation;
-    if (n.state !== NodeState.alive) {
-      n.state = NodeState.alive;
-      n.stateChangeMs = this.ctx.nowMs;
-    }
+        : a,
+    );
+    t.setIncarnation(n, a.Incarnation);
+    if (t.state(n) !== NodeState.alive) t.setState(n, NodeState.alive, this.ctx.nowMs);
   }
 
   /** Re-announces ourselves alive with an incarnation beating `accused`; costs health. */
-  private refute(me: NodeEntry, accused: number): void {
+  private refute(me: number, accused: number): void {
     let inc = this.nextIncarnation();
     if (accused >= inc) {
       this.incarnation = (accused + 1) >>> 0;
       inc = this.incarnation;
     }
-    me.incarnation = inc;
+    const t = this.ctx.table;
+    t.setIncarnation(me, inc);
     this.ctx.awareness.applyDelta(1);
+    const info = t.info(me);
     const body: Alive = {
       Incarnation: inc,
-      Node: me.name,
-      Addr: me.addr,
-      Port: me.port,
-      Meta: me.meta,
-      Vsn: me.vsn,
+      Node: info.Node,
+      Addr: info.Addr,
+      Port: info.Port,
+      Meta: info.Meta,
+      Vsn: info.Vsn,
     };
-    broadcast(this.ctx, me.name, { type: 'alive', body });
+    broadcast(this.ctx, info.Node, { type: 'alive', body });
   }
 
   /**
@@ -240,12 +249,14 @@ export class Membership {
 
   private expire(name: string, timer: Timer): void {
     this.timers.delete(name);
-    const n = this.ctx.table.get(name);
-    if (n?.state !== NodeState.suspect || n.stateChangeMs !== timer.changeMs) return;
-    this.deadNode({ Incarnation: n.incarnation, Node: name, From: this.ctx.self });
+    const t = this.ctx.table;
+    const n = t.slotOf(name);
+    if (n === noSlot || t.state(n) !== NodeState.suspect) return;
+    if (t.stateChangeMs(n) !== timer.changeMs) return;
+    this.deadNode({ Incarnation: t.incarnation(n), Node: name, From: this.ctx.self });
   }
 
-  private emit(type: MemberEventType, n: NodeEntry): void {
-    this.ctx.out.event({ type, member: toMember(n) });
+  private emit(type: MemberEventType, n: number): void {
+    this.ctx.out.event({ type, member: this.ctx.table.toMember(n) });
   }
 }

@@ -9,12 +9,13 @@ import { NodeState } from '../messages.ts';
 import { bytesToHost } from './addr.ts';
 import { sendMsg, type CoreContext } from './context.ts';
 import type { Membership } from './membership.ts';
-import { addressOf, type NodeEntry } from './node-table.ts';
+import { noSlot } from './node-table.ts';
 import type { StreamTable } from './streams.ts';
 
 interface Probe {
   readonly seq: number;
-  readonly target: NodeEntry;
+  /** The target's slot in the node table (not reaped while a probe runs). */
+  readonly target: number;
   /** The target's incarnation when the probe began (a failed probe suspects that one). */
   readonly incarnation: number;
   readonly ping: Ping;
@@ -156,19 +157,21 @@ export class Prober {
   private start(): void {
     const { ctx } = this;
     const { config, nowMs } = ctx;
-    const target = ctx.table.nextProbeTarget(ctx.self, nowMs, config.gossipToTheDeadTimeMs);
-    if (target === null) {
+    const t = ctx.table;
+    const target = t.nextProbeTarget(ctx.self, nowMs, config.gossipToTheDeadTimeMs);
+    if (target === noSlot) {
       this.nextProbeAt = nowMs + config.probeIntervalMs;
       return;
     }
     const seq = this.nextSeq();
-    const ping: Ping = { SeqNo: seq, Node: target.name, ...this.source };
-    const to = addressOf(target);
-    if (target.state === NodeState.alive) {
+    const name = t.name(target);
+    const ping: Ping = { SeqNo: seq, Node: name, ...this.source };
+    const to = t.addressOf(target);
+    if (t.state(target) === NodeState.alive) {
       sendMsg(ctx, to, { type: 'ping', body: ping });
     } else {
       // A suspect hears the accusation along with the ping, so it can refute at once.
-      const suspect = { Incarnation: target.incarnation, Node: target.name, From: ctx.self };
+      const suspect = { Incarnation: t.incarnation(target), Node: name, From: ctx.self };
       ctx.out.packet({
         to,
         msgs: [
@@ -180,7 +183,7 @@ export class Prober {
     this.current = {
       seq,
       target,
-      incarnation: target.incarnation,
+      incarnation: t.incarnation(target),
       ping,
       startMs: nowMs,
       ackTimeoutAt: nowMs + config.probeTimeoutMs,
@@ -195,28 +198,30 @@ export class Prober {
   private goIndirect(p: Probe): void {
     const { ctx } = this;
     p.indirect = true;
-    const t = p.target;
-    const peers = ctx.table.kRandom(
-      ctx.config.indirectChecks,
-      (n) => n.name === ctx.self || n.name === t.name || n.state !== NodeState.alive,
-    );
+    const table = ctx.table;
+    const t = table.info(p.target);
+    const peers = table.kRandom(ctx.config.indirectChecks, (n) => {
+      const name = table.name(n);
+      return name === ctx.self || name === t.Node || table.state(n) !== NodeState.alive;
+    });
     for (const peer of peers) {
-      const nack = (peer.vsn[1] ?? 0) >= 4; // nacks exist from protocol 4 on
+      const nack = (table.info(peer).Vsn[1] ?? 0) >= 4; // nacks exist from protocol 4 on
       if (nack) p.expectedNacks++;
       const body: IndirectPing = {
         SeqNo: p.seq,
-        Target: t.addr,
-        Port: t.port,
-        Node: t.name,
+        Target: t.Addr,
+        Port: t.Port,
+        Node: t.Node,
         Nack: nack,
         ...this.source,
       };
-      sendMsg(ctx, addressOf(peer), { type: 'indirectPing', body });
+      sendMsg(ctx, table.addressOf(peer), { type: 'indirectPing', body });
     }
     // A node cut off from UDP may still answer over TCP (protocol 3 and later).
-    if (!ctx.config.disableTcpPings && (t.vsn[1] ?? 0) >= 3) {
+    if (!ctx.config.disableTcpPings && (t.Vsn[1] ?? 0) >= 3) {
       const purpose = { kind: 'ping', seq: p.seq } as const;
-      this.streams.open(addressOf(t), { type: 'ping', body: p.ping }, purpose, p.deadlineAt);
+      const to = table.addressOf(p.target);
+      this.streams.open(to, { type: 'ping', body: p.ping }, purpose, p.deadlineAt);
     }
   }
 
@@ -231,7 +236,7 @@ export class Prober {
     // Peers that should have nacked but did not suggest our own network is the problem.
     const missed = p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
     ctx.awareness.applyDelta(missed);
-    const s = { Incarnation: p.incarnation, Node: p.target.name, From: ctx.self };
+    const s = { Incarnation: p.incarnation, Node: p.ping.Node, From: ctx.self };
     this.membership.suspectNode(s);
   }
 }

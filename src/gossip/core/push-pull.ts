@@ -2,24 +2,31 @@
 // every node in both tables speaks protocol versions the whole (merged) cluster understands.
 import { NodeState, type PushNodeState, type PushPull } from '../messages.ts';
 import type { CoreContext } from './context.ts';
-import type { NodeEntry } from './node-table.ts';
 import { alivePushState } from './shared.ts';
 
 export function localState(ctx: CoreContext, join: boolean): PushPull {
-  const nodes: PushNodeState[] = ctx.table.all().map((n) =>
+  const t = ctx.table;
+  const nodes: PushNodeState[] = [];
+  for (let i = 0; i < t.size; i++) {
+    const n = t.slotAt(i);
+    const info = t.info(n);
+    const incarnation = t.incarnation(n);
+    const state = t.state(n);
     // An alive member at its info's incarnation has one entry for all cores (shared.ts).
-    n.state === NodeState.alive && n.incarnation === n.info.Incarnation
-      ? alivePushState(n.info)
-      : {
-          Name: n.name,
-          Addr: n.addr,
-          Port: n.port,
-          Meta: n.meta,
-          Incarnation: n.incarnation,
-          State: n.state,
-          Vsn: n.vsn,
-        },
-  );
+    nodes.push(
+      state === NodeState.alive && incarnation === info.Incarnation
+        ? alivePushState(info)
+        : {
+            Name: info.Node,
+            Addr: info.Addr,
+            Port: info.Port,
+            Meta: info.Meta,
+            Incarnation: incarnation,
+            State: state,
+            Vsn: info.Vsn,
+          },
+    );
+  }
   return {
     header: { Nodes: nodes.length, UserStateLen: 0, Join: join },
     nodes,
@@ -62,15 +69,19 @@ export function verifyProtocol(ctx: CoreContext, remote: readonly PushNodeState[
   for (const n of remote) {
     if (n.State === NodeState.alive && n.Vsn.length > 0) narrow(r, n.Vsn);
   }
-  const local: readonly NodeEntry[] = ctx.table.all();
-  for (const n of local) if (n.state === NodeState.alive) narrow(r, n.vsn);
+  const t = ctx.table;
+  for (let i = 0; i < t.size; i++) {
+    const n = t.slotAt(i);
+    if (t.state(n) === NodeState.alive) narrow(r, t.info(n).Vsn);
+  }
   for (const n of remote) {
     const err =
       n.Vsn.length > 0 ? outside(r, n.Name, n.Vsn) : outside(r, n.Name, [0, 0, 0, 0, 0, 0]);
     if (err !== null) return err;
   }
-  for (const n of local) {
-    const err = outside(r, n.name, n.vsn);
+  for (let i = 0; i < t.size; i++) {
+    const info = t.info(t.slotAt(i));
+    const err = outside(r, info.Node, info.Vsn);
     if (err !== null) return err;
   }
   return null;

@@ -4,7 +4,7 @@
 // failure detection, false positives under loss with paused and slow nodes, convergence after
 // healing, and estimated traffic. Exit status: 0 converged, 1 invariant violated, 2 bad usage.
 import { parseCli, usage, UsageError, type CliOptions } from './cli-args.ts';
-import { largestFitting, planHeap, reexecWithHeap } from './memory.ts';
+import { largestFitting, peakBytesPerPair, planHeap, reexecWithHeap } from './memory.ts';
 import { runGossipSim, type Detection, type GossipSimResult } from './run.ts';
 
 const secs = (ms: number | null): string =>
@@ -47,7 +47,7 @@ function main(argv: readonly string[]): number {
     const gb = (b: number): string => `${(b / 2 ** 30).toFixed(0)} GB`;
     process.stderr.write(
       `sim:gossip: ${o.sim.nodes} nodes need about ${gb(plan.needBytes)} of memory (every node ` +
-        `keeps a table of all ${o.sim.nodes} members, ~350 B per pair at peak); this machine has ` +
+        `keeps a table of all ${o.sim.nodes} members, ~${peakBytesPerPair} B per pair at peak); this machine has ` +
         `${gb(plan.haveBytes)}. At most about ${largestFitting(plan.haveBytes * 0.75)} nodes fit; ` +
         `--force tries anyway.\n`,
     );

@@ -209,14 +209,19 @@ export class GossipCluster {
 
   private deliver(n: SimNode, e: SimEvent): void {
     if (e.k === 'packet') {
-      n.core.receivePacket(simAddr(e.from), e.msgs);
+      n.core.receivePacket(this.addrOf(e.from), e.msgs);
     } else if (e.k === 'streamReq') {
-      const answer = n.core.handleStream(simAddr(e.from), e.msg);
+      const answer = n.core.handleStream(this.addrOf(e.from), e.msg);
       if (answer !== null && this.countBytes) n.stats.tcpBytes += this.sizeOf(answer);
       this.reply(e.to, e.from, e.id, answer ?? new Error('connection closed'));
     } else if (e.k === 'streamRes') {
       n.core.streamResult(e.id, e.reply);
     }
+  }
+
+  /** Node `i`'s address, made once per node rather than once per packet. */
+  private addrOf(i: number): GossipAddress {
+    return this.nodes[i]?.addr ?? simAddr(i);
   }
 
   /** Held input first (it arrived before the timers fire), then the overdue timers. */
