@@ -86,7 +86,11 @@ export function buildRaftStack(c: StackComponents, initial: InitialState): RaftS
       },
       logger,
     },
-    { tickMs: opts.tickMs, maxPendingRequests },
+    {
+      tickMs: opts.tickMs,
+      maxPendingRequests,
+      earlyAppends: process.env['SAPPERS_EARLY_APPENDS'] === '1',
+    },
   );
   return { raft, driver, snapshotter };
 }

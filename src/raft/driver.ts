@@ -38,6 +38,11 @@ export interface DriverOptions {
   readonly tickMs: number;
   /** Proposals and reads waiting at once; more are refused with PROPOSAL_DROPPED. */
   readonly maxPendingRequests: number;
+  /**
+   * A leader sends appends for entries proposed while its previous write is under way at
+   * once, instead of with the next Ready (default false: fewer, larger frames).
+   */
+  readonly earlyAppends?: boolean;
 }
 
 interface PendingProposal {
@@ -60,6 +65,7 @@ export class RaftDriver {
   private ticker: NodeJS.Timeout | null = null;
   private running = false;
   private loopScheduled = false;
+  private earlyScheduled = false;
   private processing = false;
   private loop: Promise<void> = Promise.resolve();
   private readonly proposals = new Map<number, PendingProposal>();
@@ -164,11 +170,33 @@ export class RaftDriver {
   }
 
   private schedule(): void {
-    if (this.loopScheduled || this.processing || !this.running) return;
+    if (this.processing) {
+      this.scheduleEarly();
+      return;
+    }
+    if (this.loopScheduled || !this.running) return;
     this.loopScheduled = true;
     setImmediate(() => {
       this.loopScheduled = false;
       this.loop = this.runLoop();
+    });
+  }
+
+  /**
+   * While a Ready is being written, a leader still sends what it owes its followers and
+   * applies what they have committed (RaftNode.earlyReady), once per event-loop turn.
+   */
+  private scheduleEarly(): void {
+    if (this.earlyScheduled || !this.running) return;
+    this.earlyScheduled = true;
+    setImmediate(() => {
+      this.earlyScheduled = false;
+      if (!this.running || !this.processing) return;
+      const er = this.c.raft.earlyReady(this.opts.earlyAppends === true);
+      if (er === null) return;
+      if (er.messages.length > 0) this.c.transport.send(er.messages);
+      for (const e of er.committed) this.applyEntry(e);
+      if (er.committed.length > 0) this.releaseReads();
     });
   }
 

@@ -28,7 +28,7 @@ import type {
 import { validateOptions, type RaftOptions } from './options.ts';
 import { Progress } from './progress.ts';
 import { ReadOnlyQueue } from './read-only.ts';
-import type { Ready } from './ready.ts';
+import type { EarlyReady, Ready } from './ready.ts';
 import { SnapshotReceiver } from './snapshot-receiver.ts';
 import type {
   ConfChange,
@@ -130,7 +130,11 @@ export class RaftNode {
     committedTo: number;
     hard: HardState;
     soft: SoftState;
+    /** The Ready was a leader's whose messages could leave before its write (sendBeforePersist). */
+    early: boolean;
   } | null = null;
+  /** Committed entries handed out by earlyReady() during the Ready in flight. */
+  private earlyCommittedTo = 0;
 
   constructor(options: RaftNodeOptions, initial: InitialState) {
     validateOptions(options);
@@ -290,7 +294,7 @@ export class RaftNode {
    */
   createSnapshot(index: number, data: Uint8Array): Snapshot {
     const current = this.snapshot?.meta.index ?? 0;
-    const applied = Math.max(this.applied, this.inReady?.committedTo ?? 0);
+    const applied = Math.max(this.applied, this.inReady?.committedTo ?? 0, this.earlyCommittedTo);
     if (index <= current || index > applied) {
       throw new RaftError(
         'SNAPSHOT_OUT_OF_RANGE',
@@ -340,6 +344,12 @@ export class RaftNode {
     const hard = this.hardState();
     const soft = this.softState();
     const committedTo = Math.min(this.commit, this.applied + maxCommittedPerReady);
+    // A leader's term and vote were persisted before it asked for votes, unless this very
+    // Ready carries them (a single voter elects itself without a round trip).
+    const early =
+      this.role === 'leader' &&
+      hard.term === this.prevHard.term &&
+      hard.vote === this.prevHard.vote;
     const committed: Entry[] = [];
     for (let i = this.applied + 1; i <= committedTo; i++) committed.push(this.log.at(i));
     const rd: Ready = {
@@ -349,12 +359,7 @@ export class RaftNode {
       snapshot: this.receivedSnapshot,
       committed,
       messages: this.msgs,
-      // A leader's term and vote were persisted before it asked for votes, unless this very
-      // Ready carries them (a single voter elects itself without a round trip).
-      sendBeforePersist:
-        this.role === 'leader' &&
-        hard.term === this.prevHard.term &&
-        hard.vote === this.prevHard.vote,
+      sendBeforePersist: early,
       readStates: this.readStates,
       droppedReads: this.droppedReads,
     };
@@ -362,15 +367,42 @@ export class RaftNode {
     this.readStates = [];
     this.droppedReads = [];
     this.receivedSnapshot = null;
-    this.inReady = { lastEntry: this.log.lastIndex(), committedTo, hard, soft };
+    this.inReady = { lastEntry: this.log.lastIndex(), committedTo, hard, soft, early };
     return rd;
+  }
+
+  /**
+   * What a leader may do while its Ready is being written, instead of waiting for advance():
+   * send the appends owed since (when `sendAppends`), and apply committed entries that an
+   * earlier Ready already made durable here. Appends may leave before the leader's own write
+   * (thesis §10.2.1: its entries count only once advance() reports them on disk), so followers
+   * start their writes at once; and a commit learned from a follower's answer is applied at
+   * once rather than after the write in flight. Null when there is nothing to do, no Ready in
+   * flight, or the node is not (or no longer) a leader whose term and vote are on disk.
+   */
+  earlyReady(sendAppends: boolean): EarlyReady | null {
+    const r = this.inReady;
+    if (r === null || !r.early || this.role !== 'leader') return null;
+    if (this.term !== r.hard.term || this.vote !== r.hard.vote) return null;
+    // New entries go out now; a new commit index alone waits to ride on the next append.
+    if (sendAppends && (this.appendToAll || this.appendTo.size > 0)) this.flushAppends();
+    const from = Math.max(this.applied, r.committedTo, this.earlyCommittedTo);
+    const to = Math.min(this.commit, this.log.stableIndex(), from + maxCommittedPerReady);
+    if (this.msgs.length === 0 && to <= from) return null;
+    const committed: Entry[] = [];
+    for (let i = from + 1; i <= to; i++) committed.push(this.log.at(i));
+    if (to > from) this.earlyCommittedTo = to;
+    const messages = this.msgs;
+    this.msgs = [];
+    return { messages, committed };
   }
 
   advance(): void {
     const r = this.inReady;
     invariant(r !== null, 'advance() without ready()');
     this.log.markStable(r.lastEntry);
-    this.applied = Math.max(this.applied, r.committedTo);
+    this.applied = Math.max(this.applied, r.committedTo, this.earlyCommittedTo);
+    this.earlyCommittedTo = 0;
     // The leader's own entries count towards a quorum only now that they are on disk.
     if (this.role === 'leader' && this.maybeCommit()) this.commitChanged = true;
     this.prevHard = r.hard;

@@ -31,3 +31,13 @@ export interface Ready {
 }
 
 export type { Snapshot };
+
+/**
+ * A leader's output while its Ready is being written (RaftNode.earlyReady): messages to send
+ * now, and committed entries, durable here, to apply now, in order, after the Ready's own
+ * committed entries that were already applied.
+ */
+export interface EarlyReady {
+  readonly messages: readonly Message[];
+  readonly committed: readonly Entry[];
+}

@@ -21,6 +21,16 @@ export interface ClusterOptions {
   /** Automatic snapshots every [min, max] applied entries (per node), keeping `keep` entries. */
   readonly snapshotEvery: readonly [number, number];
   readonly snapshotKeep: number;
+  /**
+   * Slow disks: each Ready's write takes [1, maxDelayMs] ms with probability `slowRate`
+   * (otherwise it is done at once).
+   */
+  readonly disk: {
+    readonly slowRate: number;
+    readonly maxDelayMs: number;
+    /** Leaders send new appends during their writes (RaftNode.earlyReady). */
+    readonly earlyAppends: boolean;
+  };
   readonly trace: boolean;
 }
 
@@ -87,6 +97,7 @@ export class Cluster {
   addNode(id: NodeId, bootstrap?: Config): SimNode {
     if (this.nodes.has(id)) throw new Error(`cluster: node ${id} exists`);
     const rng = this.rng.fork(`node:${id}`);
+    const diskRng = this.rng.fork(`disk:${id}`);
     const [lo, hi] = this.opts.snapshotEvery;
     const policy: SnapshotPolicy = { every: rng.range(lo, hi), keep: this.opts.snapshotKeep };
     const node = new SimNode(
@@ -115,6 +126,14 @@ export class Cluster {
           this.count(what);
         },
         crashBeforeSend: (id) => this.tornCrash(id),
+        earlyAppends: this.opts.disk.earlyAppends,
+        diskDelayMs: () => {
+          const { slowRate, maxDelayMs } = this.opts.disk;
+          return slowRate > 0 && diskRng.chance(slowRate) ? diskRng.range(1, maxDelayMs) : 0;
+        },
+        after: (delayMs, fn) => {
+          this.sched.at(this.sched.now + delayMs, 'disk', fn);
+        },
       },
       policy,
       this.opts.tickMs,

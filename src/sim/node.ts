@@ -10,6 +10,7 @@ import {
   type Message,
   type NodeId,
   type RaftNodeOptions,
+  type Ready,
   type Role,
 } from '../raft/index.ts';
 import type { InvariantChecker } from './invariants.ts';
@@ -40,6 +41,12 @@ export interface NodeEnv {
   crashBeforeSend(node: NodeId): boolean;
   /** Counts an event for the run's coverage report. */
   count(what: string): void;
+  /** Whether a leader sends new appends while its write is under way (earlyReady). */
+  readonly earlyAppends: boolean;
+  /** How long this node's next disk write takes (0: it is done at once). */
+  diskDelayMs(node: NodeId): number;
+  /** Runs `fn` after `delayMs` of simulated time. */
+  after(delayMs: number, fn: () => void): void;
 }
 
 export interface SnapshotPolicy {
@@ -67,11 +74,16 @@ export class SimNode {
   private incarnation = 0;
   private readonly pendingOps = new Map<string, OutcomeCallback>();
   private readonly pendingReads = new Map<string, PendingRead>();
+  /** A Ready whose write is under way (slow disk): its first `next` committed entries applied. */
+  private inFlight: { readonly rd: Ready; readonly early: boolean; readonly next: number } | null =
+    null;
   /** Client callbacks produced while handling a Ready, run after advance() (no re-entrancy). */
   private deferred: (() => void)[] = [];
   /** Role, leader and term as reported by the last Ready (cheap to observe every step). */
   role: Role = 'follower';
   private lastCommit = 0;
+  /** The highest commit index reported to the checker (applies may run ahead of the disk's). */
+  private checkedCommit = 0;
   leader: NodeId | null = null;
   term = 0;
   snapshotPolicy: SnapshotPolicy;
@@ -129,6 +141,7 @@ export class SimNode {
     if (snap !== null) this.kv.restore(snap.data);
     this.term = initial.hardState.term;
     this.lastCommit = initial.hardState.commit;
+    this.checkedCommit = Math.max(initial.hardState.commit, snap?.meta.index ?? 0);
     this.role = 'follower';
     this.leader = null;
     const commit = Math.max(initial.hardState.commit, snap?.meta.index ?? 0);
@@ -142,6 +155,9 @@ export class SimNode {
   crash(): void {
     if (this.core === null) return;
     this.core = null;
+    // A write still under way never reaches the disk.
+    if (this.inFlight !== null) this.env.count('writeLost');
+    this.inFlight = null;
     this.kv = new Kv();
     this.role = 'follower';
     this.leader = null;
@@ -202,7 +218,8 @@ export class SimNode {
     if (core === null) return false;
     const applied = this.kv.applied;
     const current = this.storage.storedSnapshot()?.meta.index ?? 0;
-    if (applied <= current) return false;
+    // A snapshot received from the leader may be on its way to the disk (a slow write).
+    if (applied <= Math.max(current, core.status().snapshotIndex)) return false;
     const snap = core.createSnapshot(applied, this.kv.serialize());
     this.storage.saveSnapshot(snap, false);
     this.env.checker.onPersistSnapshot(this.id, snap.meta);
@@ -216,92 +233,51 @@ export class SimNode {
     return true;
   }
 
-  /** Handles every pending Ready, in the order the contract prescribes. */
+  /**
+   * Handles every pending Ready, in the order the contract prescribes. With a slow disk a
+   * Ready's write takes `diskDelayMs` of simulated time: the node keeps stepping messages
+   * meanwhile, a leader sends and applies what it may before the write ends (earlyReady), as
+   * the real driver does, and a crash before the write ends loses it.
+   */
   process(): void {
     const core = this.core;
     if (core === null) return;
-    const { checker } = this.env;
-    while (core.hasReady()) {
-      const rd = core.ready();
-      // 0. A leader's messages may leave before its own write; a crash may then lose the write.
-      const early = rd.sendBeforePersist === true;
-      if (early) {
-        for (const m of rd.messages) this.env.send(m);
-        if (this.env.crashBeforeSend(this.id)) {
-          this.env.count('crashAfterEarlySend');
-          this.crash();
-          return;
+    if (this.inFlight !== null) {
+      this.early(core);
+    } else {
+      while (core.hasReady()) {
+        const rd = core.ready();
+        // 0. A leader's messages may leave before its own write; a crash may then lose the write.
+        const early = rd.sendBeforePersist === true;
+        if (early) {
+          for (const m of rd.messages) this.env.send(m);
+          if (this.env.crashBeforeSend(this.id)) {
+            this.env.count('crashAfterEarlySend');
+            this.crash();
+            return;
+          }
         }
-      }
-      // 1. Persist.
-      if (rd.snapshot !== null) {
-        this.storage.saveSnapshot(rd.snapshot, true);
-        checker.onPersistSnapshot(this.id, rd.snapshot.meta);
-      }
-      const first = rd.entries[0];
-      if (first !== undefined) {
-        const before = termsFrom(this.logView(), first.index, checker.commitIndex);
-        this.storage.append(rd.entries);
-        checker.onPersistEntries(this.id, rd.entries, before, this.logView());
-      }
-      if (rd.hardState !== null) {
-        const hs = rd.hardState;
-        this.storage.setHardState(hs);
-        checker.onPersistHardState(this.id, hs.term, hs.vote);
-        checker.onCommit(this.id, hs.commit, hs.term, this.logView());
-        if (this.role === 'leader' && rd.softState === null && hs.commit > this.lastCommit) {
-          const { term, commit } = hs;
-          this.deferred.push(() => this.env.onLeaderCommit(this.id, term, commit));
+        const delayMs = this.env.diskDelayMs(this.id);
+        if (delayMs <= 0) {
+          if (!this.complete(core, rd, early, 0)) return;
+          continue;
         }
-        this.lastCommit = hs.commit;
-        this.term = hs.term;
+        // Committed entries below the Ready's new ones are on disk already: applied now.
+        const durableBelow = rd.snapshot !== null ? 0 : (rd.entries[0]?.index ?? Infinity);
+        let next = 0;
+        while (next < rd.committed.length && (rd.committed[next]?.index ?? 0) < durableBelow)
+          next++;
+        this.applyCommitted(rd.committed.slice(0, next), rd.hardState?.term ?? this.term);
+        const flight = { rd, early, next };
+        this.inFlight = flight;
+        this.env.count('slowWrite');
+        this.env.after(delayMs, () => {
+          if (this.core !== core || this.inFlight !== flight) return;
+          this.inFlight = null;
+          if (this.complete(core, rd, early, next)) this.process();
+        });
+        break;
       }
-      let elected = false;
-      if (rd.softState !== null) {
-        elected = rd.softState.role === 'leader' && this.role !== 'leader';
-        this.role = rd.softState.role;
-        this.leader = rd.softState.leader;
-        this.env.trace(
-          `${this.id} is ${this.role} in term ${this.term} (leader ${String(this.leader)})`,
-        );
-        if (this.role !== 'follower' && !core.status().config.voters.includes(this.id)) {
-          checker.fail(`${this.id} became ${this.role} in term ${this.term} but is not a voter`);
-        }
-      }
-      if (this.role === 'leader') checker.observeRole(this.id, this.term, true, this.logView());
-      // A crash between persisting and sending: the disk has the Ready, nobody heard of it.
-      if (!early && this.env.crashBeforeSend(this.id)) {
-        this.crash();
-        return;
-      }
-      // 2. Send.
-      if (!early) for (const m of rd.messages) this.env.send(m);
-      // 3. Restore, apply, serve reads.
-      if (rd.snapshot !== null) {
-        const meta = rd.snapshot.meta;
-        this.kv.restore(rd.snapshot.data);
-        if (this.kv.applied !== meta.index) {
-          checker.fail(
-            `${this.id}: snapshot ${meta.index} carries state applied to ${this.kv.applied}`,
-          );
-        }
-        checker.onRestoreSnapshot(this.id, meta, this.kv.digest());
-        this.env.count('snapshotInstalled');
-        this.env.trace(`${this.id} installed snapshot ${meta.index}@${meta.term}`);
-      }
-      for (const e of rd.committed) this.apply(e);
-      if (elected) {
-        const term = this.term;
-        this.deferred.push(() => this.env.onLeader(this.id, term));
-      }
-      for (const rs of rd.readStates) {
-        const r = this.pendingReads.get(rs.context);
-        if (r !== undefined) r.index = rs.index;
-      }
-      for (const context of rd.droppedReads) this.finishRead(context, { kind: 'dropped' });
-      this.serveReads();
-      // 4. Advance.
-      core.advance();
     }
     if (
       this.kv.applied - (this.storage.storedSnapshot()?.meta.index ?? 0) >=
@@ -314,6 +290,117 @@ export class SimNode {
       this.deferred = [];
       for (const call of calls) call();
     }
+  }
+
+  /** While a leader's write is under way: what it may send and apply before it ends. */
+  private early(core: RaftNode): void {
+    const er = core.earlyReady(this.env.earlyAppends);
+    if (er === null) return;
+    this.env.count('earlyReady');
+    for (const m of er.messages) this.env.send(m);
+    if (er.committed.length > 0) this.env.count('earlyApply');
+    this.applyCommitted(er.committed, core.status().term);
+  }
+
+  /**
+   * Applies committed entries (on disk here) ahead of the Ready that persists the commit index
+   * (which may be persisted lower: it is written lazily); the checker learns they are committed.
+   */
+  private applyCommitted(entries: readonly Entry[], term: number): void {
+    const last = entries.at(-1);
+    if (last === undefined) return;
+    if (last.index > this.checkedCommit) {
+      this.env.checker.onCommit(this.id, last.index, term, this.logView());
+      this.checkedCommit = last.index;
+    }
+    for (const e of entries) this.apply(e);
+    this.serveReads();
+  }
+
+  /**
+   * Steps 1-4 of one Ready whose first `applied` committed entries were applied already;
+   * false if the node crashed on the way.
+   */
+  private complete(core: RaftNode, rd: Ready, early: boolean, applied: number): boolean {
+    const { checker } = this.env;
+    // 1. Persist.
+    if (rd.snapshot !== null) {
+      this.storage.saveSnapshot(rd.snapshot, true);
+      checker.onPersistSnapshot(this.id, rd.snapshot.meta);
+    }
+    const first = rd.entries[0];
+    if (first !== undefined) {
+      const before = termsFrom(this.logView(), first.index, checker.commitIndex);
+      this.storage.append(rd.entries);
+      checker.onPersistEntries(this.id, rd.entries, before, this.logView());
+    }
+    if (rd.hardState !== null) {
+      const hs = rd.hardState;
+      this.storage.setHardState(hs);
+      checker.onPersistHardState(this.id, hs.term, hs.vote);
+      if (hs.commit > this.checkedCommit) {
+        checker.onCommit(this.id, hs.commit, hs.term, this.logView());
+        this.checkedCommit = hs.commit;
+      } else if (hs.commit < this.lastCommit) {
+        checker.fail(`${this.id} persisted commit ${hs.commit} after ${this.lastCommit}`);
+      }
+      if (this.role === 'leader' && rd.softState === null && hs.commit > this.lastCommit) {
+        const { term, commit } = hs;
+        this.deferred.push(() => this.env.onLeaderCommit(this.id, term, commit));
+      }
+      this.lastCommit = hs.commit;
+      this.term = hs.term;
+    }
+    let elected = false;
+    if (rd.softState !== null) {
+      elected = rd.softState.role === 'leader' && this.role !== 'leader';
+      this.role = rd.softState.role;
+      this.leader = rd.softState.leader;
+      this.env.trace(
+        `${this.id} is ${this.role} in term ${this.term} (leader ${String(this.leader)})`,
+      );
+      if (this.role !== 'follower' && !core.status().config.voters.includes(this.id)) {
+        checker.fail(`${this.id} became ${this.role} in term ${this.term} but is not a voter`);
+      }
+    }
+    if (this.role === 'leader') checker.observeRole(this.id, this.term, true, this.logView());
+    // A crash between persisting and sending: the disk has the Ready, nobody heard of it.
+    if (!early && this.env.crashBeforeSend(this.id)) {
+      this.crash();
+      return false;
+    }
+    // 2. Send.
+    if (!early) for (const m of rd.messages) this.env.send(m);
+    // 3. Restore, apply, serve reads.
+    if (rd.snapshot !== null) {
+      const meta = rd.snapshot.meta;
+      this.kv.restore(rd.snapshot.data);
+      if (this.kv.applied !== meta.index) {
+        checker.fail(
+          `${this.id}: snapshot ${meta.index} carries state applied to ${this.kv.applied}`,
+        );
+      }
+      checker.onRestoreSnapshot(this.id, meta, this.kv.digest());
+      this.env.count('snapshotInstalled');
+      this.env.trace(`${this.id} installed snapshot ${meta.index}@${meta.term}`);
+    }
+    for (let i = applied; i < rd.committed.length; i++) {
+      const e = rd.committed[i];
+      if (e !== undefined) this.apply(e);
+    }
+    if (elected) {
+      const term = this.term;
+      this.deferred.push(() => this.env.onLeader(this.id, term));
+    }
+    for (const rs of rd.readStates) {
+      const r = this.pendingReads.get(rs.context);
+      if (r !== undefined) r.index = rs.index;
+    }
+    for (const context of rd.droppedReads) this.finishRead(context, { kind: 'dropped' });
+    this.serveReads();
+    // 4. Advance.
+    core.advance();
+    return true;
   }
 
   private apply(e: Entry): void {

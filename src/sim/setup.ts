@@ -59,6 +59,9 @@ export function makeSetup(seed: number, overrides: SetupOverrides = {}): RunSetu
   const maxDurationMs = rng.range(100, 600);
   const nemesisStart = rng.range(100, 400);
   const maxInFlight = rng.pick([64, 256, 2000]);
+  const diskSlowRate = rng.pick([0, 0.5, 1]);
+  const diskMaxDelayMs = rng.range(1, 5);
+  const earlyAppends = rng.chance(0.5);
 
   const nodes = overrides.nodes ?? pickedNodes;
   const profileName = overrides.profile ?? pickedProfile;
@@ -97,6 +100,7 @@ export function makeSetup(seed: number, overrides: SetupOverrides = {}): RunSetu
       },
       snapshotEvery: [20, 50],
       snapshotKeep,
+      disk: { slowRate: diskSlowRate, maxDelayMs: diskMaxDelayMs, earlyAppends },
       trace: overrides.trace === true,
     },
     clients: {

@@ -73,6 +73,12 @@ export function assertCoverage(s: RangeSummary): void {
     'net:duplicated',
     'net:cut',
     'net:overflow',
+    // Slow disks: writes under way while messages arrive, leaders applying early, and crashes
+    // that lose a write in flight.
+    'slowWrite',
+    'earlyReady',
+    'earlyApply',
+    'writeLost',
   ];
   for (const what of expected) assert.ok((s.coverage[what] ?? 0) > 0, `never happened: ${what}`);
   // A history the checker cannot decide is not a failure, but it must stay rare.
