@@ -28,6 +28,9 @@ import { StorageError } from './errors.ts';
 import { claimDataDir, loadState, type LmdbHandles } from './lmdb-load.ts';
 import { SnapshotStore, type SnapshotFile } from './snapshot-store.ts';
 
+/** Log keys removed per compaction transaction (see compact()). */
+const compactChunkEntries = 2048;
+
 export interface LmdbStorageOptions {
   readonly dataDir: string;
   readonly nodeId: string;
@@ -137,22 +140,39 @@ export class LmdbStorage implements DurableRaftStorage {
     });
   }
 
-  compact(index: number): Promise<void> {
-    return this.enqueue((shape) => {
-      if (index > shape.snapIndex)
-        throw new RaftInvariantError(`compact ${index} beyond the snapshot at ${shape.snapIndex}`);
-      // Keep the log back to the previous snapshot: start-up falls back to it if the newest
-      // snapshot file turns out damaged, and needs every entry after it.
-      const target = Math.min(index, this.retained[1]?.index ?? 0);
-      if (target <= shape.logBase) return { next: shape, wrote: null };
-      const wrote = this.io.root.batch(() => {
-        removeRange(this.io.log, shape.low, Math.min(target, shape.high ?? target));
-        void this.io.meta.put('logBase', seal(target));
+  /**
+   * Removes log entries up to `index` (at most: the entries after the previous snapshot stay).
+   * The removal runs in chunks of `compactChunkEntries` keys, each its own transaction that
+   * waits for the one before to be on disk, so log writes in between never share a transaction
+   * with tens of thousands of deletes (one such transaction held every write behind it for
+   * tens of milliseconds). Each chunk moves `logBase` with it: a crash between chunks leaves
+   * a shorter but consistent compaction.
+   */
+  async compact(index: number): Promise<void> {
+    for (;;) {
+      let more = false;
+      await this.enqueue((shape) => {
+        if (index > shape.snapIndex)
+          throw new RaftInvariantError(
+            `compact ${index} beyond the snapshot at ${shape.snapIndex}`,
+          );
+        // Keep the log back to the previous snapshot: start-up falls back to it if the newest
+        // snapshot file turns out damaged, and needs every entry after it.
+        const target = Math.min(index, this.retained[1]?.index ?? 0);
+        if (target <= shape.logBase) return { next: shape, wrote: null };
+        const from = shape.low ?? target + 1;
+        const upTo = Math.min(target, from + compactChunkEntries - 1);
+        more = upTo < target;
+        const wrote = this.io.root.batch(() => {
+          removeRange(this.io.log, shape.low, Math.min(upTo, shape.high ?? upTo));
+          void this.io.meta.put('logBase', seal(upTo));
+        });
+        const empty = shape.high === null || shape.high <= upTo;
+        const low = empty ? null : Math.max(upTo + 1, shape.low ?? upTo + 1);
+        return { next: { ...shape, low, high: empty ? null : shape.high, logBase: upTo }, wrote };
       });
-      const empty = shape.high === null || shape.high <= target;
-      const low = empty ? null : Math.max(target + 1, shape.low ?? target + 1);
-      return { next: { ...shape, low, high: empty ? null : shape.high, logBase: target }, wrote };
-    });
+      if (!more || this.closed) return;
+    }
   }
 
   firstIndex(): number {
