@@ -6,6 +6,7 @@
 // it (encodeCommand fills it in). It is the event time the state machine records; apply never
 // reads a clock, so every replica derives the same times from the same log.
 import { Packr } from 'msgpackr';
+import { decodeKvSet, encodeKvSet } from './kv-set-codec.ts';
 
 export const MEMBER_STATUSES = ['alive', 'suspect', 'failed', 'left'] as const;
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
@@ -123,10 +124,15 @@ export class CommandError extends Error {
 /** Validates the command, stamps `at` with the local clock when absent, and encodes it. */
 export function encodeCommand(c: Command, nowMs: () => number = Date.now): Uint8Array {
   const stamped = c.at === undefined ? { ...c, at: nowMs() } : c;
-  return packr.pack(validateCommand(stamped));
+  const valid = validateCommand(stamped);
+  if (valid.t === 'kv.set' && valid.at !== undefined)
+    return encodeKvSet({ ...valid, at: valid.at });
+  return packr.pack(valid);
 }
 
 export function decodeCommand(bytes: Uint8Array): Command {
+  const kvSet = decodeKvSet(bytes);
+  if (kvSet !== null) return kvSet;
   let raw: unknown;
   try {
     raw = packr.unpack(bytes);
