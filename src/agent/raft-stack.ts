@@ -89,7 +89,6 @@ export function buildRaftStack(c: StackComponents, initial: InitialState): RaftS
     {
       tickMs: opts.tickMs,
       maxPendingRequests,
-      earlyAppends: process.env['SAPPERS_EARLY_APPENDS'] === '1',
     },
   );
   return { raft, driver, snapshotter };
