@@ -5,23 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { enc } from './harness.ts';
-import { direct, drain, elect, ofType, send, voters, type Direct } from './helpers.ts';
+import { direct, ofType, send, voters, ackAt, term2Leader } from './helpers.ts';
 
-const ack = (n: Direct, from: string, index: number): void =>
-  send(n, 'appResp', { from, term: 2, success: true, index, hintIndex: 0, hintTerm: 0 });
-
-/** A leader of term 2 over n1..n3 whose no-op (index 1) is committed. */
-function leader(): Direct {
-  const n = direct('n1', voters('n1', 'n2', 'n3'), { term: 1 });
-  elect(n, ['n2']);
-  drain(n);
-  ack(n, 'n2', 1);
-  ack(n, 'n3', 1);
-  drain(n);
-  drain(n);
-  assert.equal(n.raft.status().commit, 1);
-  return n;
-}
+const ack = ackAt;
+const leader = term2Leader;
 
 test('a commit learned during a write is applied before the write ends', () => {
   const n = leader();

@@ -193,3 +193,21 @@ export function traced<T extends Message['type']>(
 ): MsgOf<T>[] {
   return ofType(c.trace, type).filter(where);
 }
+
+/** A follower's successful answer, in term 2, up to `index`. */
+export function ackAt(n: Direct, from: string, index: number): void {
+  send(n, 'appResp', { from, term: 2, success: true, index, hintIndex: 0, hintTerm: 0 });
+}
+
+/** n1 leading n1..n3 in term 2, its no-op (index 1) committed and replicated to both. */
+export function term2Leader(): Direct {
+  const n = direct('n1', voters('n1', 'n2', 'n3'), { term: 1 });
+  elect(n, ['n2']);
+  drain(n);
+  ackAt(n, 'n2', 1);
+  ackAt(n, 'n3', 1);
+  drain(n);
+  drain(n);
+  if (n.raft.status().commit !== 1) throw new Error('term2Leader: the no-op did not commit');
+  return n;
+}

@@ -78,3 +78,13 @@ export class CaptureLogger implements StorageLogger {
     return this.lines.filter((l) => l.level === 'warn');
   }
 }
+
+/** Runs `body` with a fresh temporary directory, removed afterwards. */
+export async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await tempDir();
+  try {
+    await body(dir.path);
+  } finally {
+    await dir.remove();
+  }
+}

@@ -5,18 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { open } from 'lmdb';
 import { lmdbPath, restart, withNode } from './disk.ts';
-import { entries, hard, ready, snapshot, tempDir } from './helpers.ts';
+import { entries, hard, ready, snapshot, withDir } from './helpers.ts';
 
 const total = 10_000;
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await tempDir();
-  try {
-    await body(dir.path);
-  } finally {
-    await dir.remove();
-  }
-}
 
 /** The stored log keys, lowest and highest, read without LmdbStorage. */
 async function storedRange(dir: string): Promise<[number | undefined, number | undefined]> {

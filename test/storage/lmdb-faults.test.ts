@@ -11,16 +11,7 @@ import {
   type StorageErrorCode,
 } from '../../src/storage/index.ts';
 import { damageSnapshot, flipInFile, lmdbPath, rawLmdb, restart, withNode } from './disk.ts';
-import { CaptureLogger, entries, hard, normal, ready, snapshot, tempDir } from './helpers.ts';
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await tempDir();
-  try {
-    await body(dir.path);
-  } finally {
-    await dir.remove();
-  }
-}
+import { CaptureLogger, entries, hard, normal, ready, snapshot, withDir } from './helpers.ts';
 
 function refusal(code: StorageErrorCode, index: number | null, dir: string) {
   return (err: unknown): boolean => {
