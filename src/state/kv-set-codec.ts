@@ -117,40 +117,36 @@ export function encodeKvSet(c: KvSet & { readonly at: number }): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, at);
 }
 
-function writeStrHeader(out: Buffer, at: number, n: number): number {
-  if (n < 32) {
-    out[at] = 0xa0 | n;
-    return at + 1;
-  }
+/** A str or bin header for `n` bytes: the 8-, 16- or 32-bit length form `tags` names. */
+function writeLengthHeader(
+  out: Buffer,
+  at: number,
+  n: number,
+  tags: readonly [number, number, number],
+): number {
   if (n <= 0xff) {
-    out[at] = STR8;
+    out[at] = tags[0];
     out[at + 1] = n;
     return at + 2;
   }
   if (n <= 0xffff) {
-    out[at] = STR16;
+    out[at] = tags[1];
     out.writeUInt16BE(n, at + 1);
     return at + 3;
   }
-  out[at] = STR32;
+  out[at] = tags[2];
   out.writeUInt32BE(n, at + 1);
   return at + 5;
 }
 
+function writeStrHeader(out: Buffer, at: number, n: number): number {
+  if (n >= 32) return writeLengthHeader(out, at, n, [STR8, STR16, STR32]);
+  out[at] = 0xa0 | n;
+  return at + 1;
+}
+
 function writeBinHeader(out: Buffer, at: number, n: number): number {
-  if (n <= 0xff) {
-    out[at] = BIN8;
-    out[at + 1] = n;
-    return at + 2;
-  }
-  if (n <= 0xffff) {
-    out[at] = BIN16;
-    out.writeUInt16BE(n, at + 1);
-    return at + 3;
-  }
-  out[at] = BIN32;
-  out.writeUInt32BE(n, at + 1);
-  return at + 5;
+  return writeLengthHeader(out, at, n, [BIN8, BIN16, BIN32]);
 }
 
 /** A cursor over one entry's bytes; every read returns -1 (or null) when the layout differs. */
