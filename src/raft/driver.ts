@@ -38,11 +38,6 @@ export interface DriverOptions {
   readonly tickMs: number;
   /** Proposals and reads waiting at once; more are refused with PROPOSAL_DROPPED. */
   readonly maxPendingRequests: number;
-  /**
-   * A leader sends appends for entries proposed while its previous write is under way at
-   * once, instead of with the next Ready (default false: fewer, larger frames).
-   */
-  readonly earlyAppends?: boolean;
 }
 
 interface PendingProposal {
@@ -192,7 +187,9 @@ export class RaftDriver {
     setImmediate(() => {
       this.earlyScheduled = false;
       if (!this.running || !this.processing) return;
-      const er = this.c.raft.earlyReady(this.opts.earlyAppends === true);
+      // New appends wait for the next Ready: sending them early as well meant more, smaller
+      // frames and measured slower (docs/BENCHMARKS.md).
+      const er = this.c.raft.earlyReady(false);
       if (er === null) return;
       if (er.messages.length > 0) this.c.transport.send(er.messages);
       for (const e of er.committed) this.applyEntry(e);
