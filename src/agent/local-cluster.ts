@@ -8,7 +8,6 @@ import {
   RaftNode,
   type Entry,
   type Message,
-  type Ready,
   type Snapshot,
 } from '../raft/index.ts';
 import { RaftDriver } from '../raft/driver.ts';
@@ -84,7 +83,7 @@ export class LocalCluster {
     n.driver = new RaftDriver(
       {
         raft: n.raft,
-        storage: { persist: (rd) => Promise.resolve(persist(n.storage, rd)) },
+        storage: { persist: (w) => Promise.resolve(n.storage.write(w)) },
         transport: { send: (msgs) => this.deliver(msgs) },
         stateMachine: n.kv,
         logger,
@@ -142,12 +141,6 @@ export class LocalCluster {
     if (n === undefined) throw new Error(`unknown node ${id}`);
     return n;
   }
-}
-
-function persist(storage: MemoryStorage, rd: Ready): void {
-  if (rd.snapshot !== null) storage.saveSnapshot(rd.snapshot, true);
-  storage.append(rd.entries);
-  if (rd.hardState !== null) storage.setHardState(rd.hardState);
 }
 
 function hash(s: string): number {

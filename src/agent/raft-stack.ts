@@ -112,14 +112,9 @@ export async function writeBootstrapLog(
 ): Promise<InitialState> {
   const { entries, hardState } = bootstrapEntries(selfId, voters, clusterId, Date.now());
   await storage.persist({
-    softState: null,
     hardState,
     entries,
     snapshot: null,
-    committed: [],
-    messages: [],
-    readStates: [],
-    droppedReads: [],
   });
   return storage.load();
 }

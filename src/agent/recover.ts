@@ -99,14 +99,9 @@ export async function recoverDataDir(dataDir: string): Promise<RecoveryReport> {
     }
     const { entry, oldConfig } = recoveryEntry(state, nodeId);
     await storage.persist({
-      softState: null,
       hardState: { term: entry.term, vote: nodeId, commit: entry.index },
       entries: [entry],
       snapshot: null,
-      committed: [],
-      messages: [],
-      readStates: [],
-      droppedReads: [],
     });
     // Read it back: what the agent will start from must load and carry the new configuration.
     const after = await storage.load();

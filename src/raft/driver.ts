@@ -1,19 +1,23 @@
 // Runs one RaftNode on real time: ticks on a timer, handles each Ready in the contract's order
 // (persist, then send, then apply, then advance; a leader's messages go out before the persist
 // when the Ready allows it), and turns proposals and reads into promises.
-// Ready values are handled one at a time, so an entry is applied (and a client acknowledged)
-// only once it is on this node's disk: committed entries that earlier Ready values wrote are
-// applied while this one's write runs, the others after it.
+// Ready values are handled one at a time. While one is written, a leader sends the entries
+// proposed meanwhile and starts writing them at once (RaftNode.earlyReady), so its writes are
+// pipelined; the storage keeps every write in call order. An entry is applied (and a client
+// acknowledged) only once it is on this node's disk.
 import type { Logger } from 'pino';
 import { RaftError } from './errors.ts';
 import type { Message } from './messages.ts';
 import type { RaftNode } from './raft.ts';
-import type { Ready } from './ready.ts';
+import type { RaftWrite, Ready } from './ready.ts';
 import type { ConfChange, Entry, HardState, Snapshot } from './types.ts';
 
 export interface DriverStorage {
-  /** Make the Ready's snapshot, entries and hard state durable (resolve only after fsync). */
-  persist(rd: Ready): Promise<void>;
+  /**
+   * Make the snapshot, entries and hard state durable (resolve only after fsync). Calls take
+   * effect in call order.
+   */
+  persist(w: RaftWrite): Promise<void>;
 }
 
 export interface DriverTransport {
@@ -70,6 +74,8 @@ export class RaftDriver {
   private stopped: Error | null = null;
   /** The last hard state handed to storage (to tell a commit-only change). */
   private lastHard: HardState | null = null;
+  /** Settles when the last early write (a leader's pipelined entries) has been handled. */
+  private earlyWrite: Promise<void> = Promise.resolve();
 
   constructor(components: DriverComponents, options: DriverOptions) {
     this.c = components;
@@ -96,10 +102,11 @@ export class RaftDriver {
     this.reads.clear();
   }
 
-  /** Stops, then waits for an in-flight Ready (a persist under way) to finish. */
+  /** Stops, then waits for the writes under way (a Ready's, early ones) to finish. */
   async shutdown(): Promise<void> {
     this.stop();
     await this.loop;
+    await this.earlyWrite;
   }
 
   receive(m: Message): void {
@@ -178,8 +185,9 @@ export class RaftDriver {
   }
 
   /**
-   * While a Ready is being written, a leader still sends what it owes its followers and
-   * applies what they have committed (RaftNode.earlyReady), once per event-loop turn.
+   * While a Ready is being written, a leader still sends its followers the entries proposed
+   * meanwhile, starts writing them, and applies what is committed and on its disk
+   * (RaftNode.earlyReady), once per event-loop turn.
    */
   private scheduleEarly(): void {
     if (this.earlyScheduled || !this.running) return;
@@ -187,14 +195,27 @@ export class RaftDriver {
     setImmediate(() => {
       this.earlyScheduled = false;
       if (!this.running || !this.processing) return;
-      // New appends wait for the next Ready: sending them early as well meant more, smaller
-      // frames and measured slower (docs/BENCHMARKS.md).
-      const er = this.c.raft.earlyReady(false);
+      const er = this.c.raft.earlyReady(true, true);
       if (er === null) return;
       if (er.messages.length > 0) this.c.transport.send(er.messages);
+      if (er.entries.length > 0) this.writeEarly(er.entries);
       for (const e of er.committed) this.applyEntry(e);
       if (er.committed.length > 0) this.releaseReads();
     });
+  }
+
+  /** Writes a leader's early entries after everything handed to storage before them. */
+  private writeEarly(entries: readonly Entry[]): void {
+    const last = entries[entries.length - 1];
+    if (last === undefined) return;
+    this.earlyWrite = this.c.storage.persist({ snapshot: null, entries, hardState: null }).then(
+      () => {
+        if (!this.running) return;
+        this.c.raft.entriesStable(last.index, last.term);
+        this.schedule();
+      },
+      (err: unknown) => this.fail(err),
+    );
   }
 
   private async runLoop(): Promise<void> {
@@ -226,14 +247,14 @@ export class RaftDriver {
     // disk writes overlap the leader's instead of following it.
     if (early && rd.messages.length > 0) this.c.transport.send(rd.messages);
     const persisting = this.persist(rd);
-    // Committed entries below this Ready's new ones were made durable by earlier Ready values
-    // (handled one at a time), so they are applied, and their clients answered, while this
-    // write runs. The rest wait for it: they may be among the entries being written.
-    const durableBelow = rd.snapshot !== null ? 0 : (rd.entries[0]?.index ?? Infinity);
+    // Committed entries already on this disk are applied, and their clients answered, while
+    // this write runs. The rest wait for it: they are among the entries being written, here
+    // or in an earlier write still under way (writes complete in order).
+    const durableTo = rd.snapshot !== null ? 0 : rd.stableIndex;
     let next = 0;
     for (; next < rd.committed.length; next++) {
       const e = rd.committed[next];
-      if (e === undefined || e.index >= durableBelow) break;
+      if (e === undefined || e.index > durableTo) break;
       this.applyEntry(e);
     }
     await persisting;

@@ -7,7 +7,7 @@ export { RaftError, RaftInvariantError } from './errors.ts';
 export type { RaftErrorCode } from './errors.ts';
 export { MemoryStorage } from './memory-storage.ts';
 export type { RaftStorage } from './storage.ts';
-export type { EarlyReady, Ready } from './ready.ts';
+export type { EarlyReady, RaftWrite, Ready } from './ready.ts';
 export type * from './messages.ts';
 export type * from './types.ts';
 export { applyChange, isVoter, isMember } from './config.ts';

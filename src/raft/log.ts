@@ -1,5 +1,7 @@
 // The core's view of the log: entries after a compaction point, in memory. Entries at or after
-// `unstableFrom` have not yet been handed to the driver for persistence.
+// `unstableFrom` are not known to be on disk; those at or after `handedFrom` have not yet been
+// handed to the driver for persistence. Several writes may be under way at once (a leader
+// pipelines them); they complete in the order they were handed out.
 import { invariant, RaftError } from './errors.ts';
 import type { Entry } from './types.ts';
 
@@ -12,10 +14,10 @@ export class RaftLog {
   private startIndex: number;
   private startTerm: number;
   private entries: Entry[];
-  /** First index not yet handed out for persistence. */
-  unstableFrom: number;
-  /** Lowest index truncated or reset since the last markStable (Infinity if none). */
-  private rewrittenFrom = Infinity;
+  /** First index not known to be on disk. */
+  private unstableFrom: number;
+  /** First index not yet handed out for persistence (>= unstableFrom). */
+  private handedFrom: number;
 
   constructor(startIndex: number, startTerm: number, entries: readonly Entry[]) {
     this.startIndex = startIndex;
@@ -25,6 +27,7 @@ export class RaftLog {
       invariant(e.index === startIndex + 1 + i, `log entry ${e.index} out of place`);
     });
     this.unstableFrom = this.lastIndex() + 1;
+    this.handedFrom = this.unstableFrom;
   }
 
   firstIndex(): number {
@@ -77,9 +80,14 @@ export class RaftLog {
     return out;
   }
 
-  /** Last index known to be on disk (handed out for persistence and then advanced). */
+  /** Last index known to be on disk (handed out for persistence and then reported written). */
   stableIndex(): number {
     return Math.min(this.unstableFrom - 1, this.lastIndex());
+  }
+
+  /** Are there entries not yet handed out for persistence? */
+  hasUnhanded(): boolean {
+    return this.handedFrom <= this.lastIndex();
   }
 
   append(entry: Entry): void {
@@ -96,19 +104,21 @@ export class RaftLog {
     invariant(index > this.startIndex, `truncating below the compaction point ${index}`);
     this.entries.length = Math.max(0, index - this.startIndex - 1);
     if (this.unstableFrom > index) this.unstableFrom = index;
-    this.rewrittenFrom = Math.min(this.rewrittenFrom, index);
+    if (this.handedFrom > index) this.handedFrom = index;
   }
 
   /**
-   * Entries up to `lastIndex` were handed out for persistence and are now on disk, unless the
-   * log was rewritten from a lower index meanwhile (an asynchronous driver steps during writes):
-   * then everything from that index must be written again.
+   * A write handed out earlier, ending with the entry (`index`, `term`), is on disk. Writes
+   * reach the disk in the order they were handed out, so everything up to `index` is there too,
+   * and by Log Matching it is exactly this log's prefix when the entry at `index` still has
+   * `term`. If the log was rewritten from a lower index meanwhile (a truncation or a snapshot
+   * while the write ran), the report says nothing about the entries now in memory and is
+   * ignored: a later write that carries them reports them.
    */
-  markStable(lastIndex: number): void {
-    if (this.rewrittenFrom <= lastIndex)
-      this.unstableFrom = Math.min(this.unstableFrom, this.rewrittenFrom);
-    else this.unstableFrom = Math.max(this.unstableFrom, lastIndex + 1);
-    this.rewrittenFrom = Infinity;
+  markStable(index: number, term: number): void {
+    if (index < this.unstableFrom || index >= this.handedFrom) return;
+    if (this.termAt(index) !== term) return;
+    this.unstableFrom = index + 1;
   }
 
   /** Forget entries up to and including `index` (they are covered by a snapshot). */
@@ -127,14 +137,15 @@ export class RaftLog {
     this.startTerm = term;
     this.entries = [];
     this.unstableFrom = index + 1;
-    this.rewrittenFrom = Math.min(this.rewrittenFrom, index + 1);
+    this.handedFrom = index + 1;
   }
 
-  /** Hands out the unstable entries for persistence and starts watching for rewrites. */
-  unstable(): Entry[] {
-    this.rewrittenFrom = Infinity;
-    if (this.unstableFrom > this.lastIndex()) return [];
-    return this.entries.slice(this.unstableFrom - this.startIndex - 1);
+  /** Hands out the entries not yet handed out, for persistence after every earlier write. */
+  handOut(): Entry[] {
+    if (this.handedFrom > this.lastIndex()) return [];
+    const out = this.entries.slice(this.handedFrom - this.startIndex - 1);
+    this.handedFrom = this.lastIndex() + 1;
+    return out;
   }
 
   /** Largest index <= `index` whose term is <= `term` (for fast backtracking). */

@@ -1,5 +1,6 @@
 // In-memory RaftStorage: the reference implementation, and the simulator's "disk".
 import { invariant } from './errors.ts';
+import type { RaftWrite } from './ready.ts';
 import type { RaftStorage } from './storage.ts';
 import type { Config, Entry, HardState, InitialState, Snapshot } from './types.ts';
 
@@ -31,6 +32,13 @@ export class MemoryStorage implements RaftStorage {
     );
     this.entries.length = first.index - offset;
     for (const e of entries) this.entries.push(e);
+  }
+
+  /** Everything a Ready (or an early write) asks to persist, in the contract's order. */
+  write(w: RaftWrite): void {
+    if (w.snapshot !== null) this.saveSnapshot(w.snapshot, true);
+    this.append(w.entries);
+    if (w.hardState !== null) this.setHardState(w.hardState);
   }
 
   setHardState(state: HardState): void {

@@ -126,7 +126,13 @@ export class RaftNode {
   private prevHard: HardState;
   private prevSoft: SoftState;
   private inReady: {
-    lastEntry: number;
+    /** The last entry this Ready hands out for persistence (null: none). */
+    written: { index: number; term: number } | null;
+    /**
+     * Its committed entries after this index wait for its write (Ready.stableIndex), and so
+     * does every later committed entry: applies stay in order.
+     */
+    stableIndex: number;
     committedTo: number;
     hard: HardState;
     soft: SoftState;
@@ -331,7 +337,7 @@ export class RaftNode {
       this.readStates.length > 0 ||
       this.droppedReads.length > 0 ||
       this.receivedSnapshot !== null ||
-      this.log.unstableFrom <= this.log.lastIndex() ||
+      this.log.hasUnhanded() ||
       this.commit > this.applied ||
       !sameHard(this.hardState(), this.prevHard) ||
       !sameSoft(this.softState(), this.prevSoft)
@@ -352,12 +358,16 @@ export class RaftNode {
       hard.vote === this.prevHard.vote;
     const committed: Entry[] = [];
     for (let i = this.applied + 1; i <= committedTo; i++) committed.push(this.log.at(i));
+    const stableIndex = this.log.stableIndex();
+    const entries = this.log.handOut();
+    const last = entries.at(-1);
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? null : soft,
       hardState: sameHard(hard, this.prevHard) ? null : hard,
-      entries: this.log.unstable(),
+      entries,
       snapshot: this.receivedSnapshot,
       committed,
+      stableIndex,
       messages: this.msgs,
       sendBeforePersist: early,
       readStates: this.readStates,
@@ -367,40 +377,61 @@ export class RaftNode {
     this.readStates = [];
     this.droppedReads = [];
     this.receivedSnapshot = null;
-    this.inReady = { lastEntry: this.log.lastIndex(), committedTo, hard, soft, early };
+    const written = last === undefined ? null : { index: last.index, term: last.term };
+    this.inReady = { written, stableIndex, committedTo, hard, soft, early };
     return rd;
   }
 
   /**
    * What a leader may do while its Ready is being written, instead of waiting for advance():
-   * send the appends owed since (when `sendAppends`), and apply committed entries that an
-   * earlier Ready already made durable here. Appends may leave before the leader's own write
-   * (thesis §10.2.1: its entries count only once advance() reports them on disk), so followers
-   * start their writes at once; and a commit learned from a follower's answer is applied at
-   * once rather than after the write in flight. Null when there is nothing to do, no Ready in
-   * flight, or the node is not (or no longer) a leader whose term and vote are on disk.
+   * send the appends owed since (when `sendAppends`), hand out the entries proposed since for a
+   * write of their own (when `writeEntries`), and apply committed entries already on its disk.
+   * Appends may leave before the leader's own write (thesis §10.2.1: its entries count only
+   * once reported on disk), so followers start their writes at once. Entries handed out here
+   * are written after the Ready in flight and every earlier such write (the driver keeps its
+   * writes in order) and reported with entriesStable(), so a leader keeps several writes under
+   * way instead of holding new proposals until the current write ends; a commit learned from
+   * a follower's answer is applied at once rather than after the write in flight. Null when
+   * there is nothing to do, no Ready in flight, or the node is not (or no longer) a leader
+   * whose term and vote are on disk.
    */
-  earlyReady(sendAppends: boolean): EarlyReady | null {
+  earlyReady(sendAppends: boolean, writeEntries = false): EarlyReady | null {
     const r = this.inReady;
     if (r === null || !r.early || this.role !== 'leader') return null;
     if (this.term !== r.hard.term || this.vote !== r.hard.vote) return null;
     // New entries go out now; a new commit index alone waits to ride on the next append.
     if (sendAppends && (this.appendToAll || this.appendTo.size > 0)) this.flushAppends();
+    const entries = writeEntries ? this.log.handOut() : [];
     const from = Math.max(this.applied, r.committedTo, this.earlyCommittedTo);
-    const to = Math.min(this.commit, this.log.stableIndex(), from + maxCommittedPerReady);
-    if (this.msgs.length === 0 && to <= from) return null;
+    const held = r.committedTo > r.stableIndex;
+    const to = held
+      ? from
+      : Math.min(this.commit, this.log.stableIndex(), from + maxCommittedPerReady);
+    if (this.msgs.length === 0 && entries.length === 0 && to <= from) return null;
     const committed: Entry[] = [];
     for (let i = from + 1; i <= to; i++) committed.push(this.log.at(i));
     if (to > from) this.earlyCommittedTo = to;
     const messages = this.msgs;
     this.msgs = [];
-    return { messages, committed };
+    return { messages, committed, entries };
+  }
+
+  /**
+   * The entries of an earlier earlyReady() up to (`index`, `term`) are on disk. A leader's own
+   * entries count towards a quorum from now on. Ignored when the log was rewritten meanwhile
+   * (RaftLog.markStable); reports that arrive after a later Ready's advance() change nothing.
+   */
+  entriesStable(index: number, term: number): void {
+    const before = this.log.stableIndex();
+    this.log.markStable(index, term);
+    if (this.log.stableIndex() === before) return;
+    if (this.role === 'leader' && this.maybeCommit()) this.commitChanged = true;
   }
 
   advance(): void {
     const r = this.inReady;
     invariant(r !== null, 'advance() without ready()');
-    this.log.markStable(r.lastEntry);
+    if (r.written !== null) this.log.markStable(r.written.index, r.written.term);
     this.applied = Math.max(this.applied, r.committedTo, this.earlyCommittedTo);
     this.earlyCommittedTo = 0;
     // The leader's own entries count towards a quorum only now that they are on disk.

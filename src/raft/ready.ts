@@ -18,6 +18,11 @@ export interface Ready {
   /** A snapshot received from the leader, to persist and restore. */
   readonly snapshot: Snapshot | null;
   readonly committed: readonly Entry[];
+  /**
+   * Entries up to this index were on this node's disk when the Ready was made: committed ones
+   * among them may be applied while the Ready is written; the rest only after it.
+   */
+  readonly stableIndex: number;
   readonly messages: readonly Message[];
   /**
    * Every message may be sent before (or while) this Ready is persisted: they are a leader's,
@@ -32,12 +37,17 @@ export interface Ready {
 
 export type { Snapshot };
 
+/** What a storage makes durable: a Ready's, or the entries of a leader's early write. */
+export type RaftWrite = Pick<Ready, 'snapshot' | 'entries' | 'hardState'>;
+
 /**
  * A leader's output while its Ready is being written (RaftNode.earlyReady): messages to send
- * now, and committed entries, durable here, to apply now, in order, after the Ready's own
- * committed entries that were already applied.
+ * now; entries to write after the Ready in flight and every earlier write (then report them
+ * with RaftNode.entriesStable); and committed entries, durable here, to apply now, in order,
+ * after the Ready's own committed entries that were already applied.
  */
 export interface EarlyReady {
   readonly messages: readonly Message[];
+  readonly entries: readonly Entry[];
   readonly committed: readonly Entry[];
 }

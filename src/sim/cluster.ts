@@ -6,6 +6,7 @@ import type { Config, Entry, Message, NodeId, RaftNodeOptions } from '../raft/in
 import { describeMessage } from './describe.ts';
 import { InvariantChecker } from './invariants.ts';
 import { Network, type NetworkOptions } from './network.ts';
+import type { EarlyMode } from './node.ts';
 import { SimNode, newStorage, type SnapshotPolicy } from './node.ts';
 import type { Prng } from './prng.ts';
 import { Scheduler } from './scheduler.ts';
@@ -28,8 +29,8 @@ export interface ClusterOptions {
   readonly disk: {
     readonly slowRate: number;
     readonly maxDelayMs: number;
-    /** Leaders send new appends during their writes (RaftNode.earlyReady). */
-    readonly earlyAppends: boolean;
+    /** What leaders do during their writes besides applying (RaftNode.earlyReady). */
+    readonly early: EarlyMode;
   };
   readonly trace: boolean;
 }
@@ -126,7 +127,7 @@ export class Cluster {
           this.count(what);
         },
         crashBeforeSend: (id) => this.tornCrash(id),
-        earlyAppends: this.opts.disk.earlyAppends,
+        early: this.opts.disk.early,
         diskDelayMs: () => {
           const { slowRate, maxDelayMs } = this.opts.disk;
           return slowRate > 0 && diskRng.chance(slowRate) ? diskRng.range(1, maxDelayMs) : 0;

@@ -27,6 +27,19 @@ export type Outcome =
 
 export type OutcomeCallback = (outcome: Outcome) => void;
 
+/**
+ * What a leader does while its Ready is written, besides applying what is committed on its
+ * disk (RaftNode.earlyReady): nothing more; send the appends owed; or send them and start
+ * writing the new entries too (pipelined writes, what the real driver does).
+ */
+export type EarlyMode = 'none' | 'appends' | 'writes';
+
+/** A write handed to the simulated disk; writes complete in the order they were started. */
+interface DiskWrite {
+  due: boolean;
+  readonly complete: () => void;
+}
+
 export interface NodeEnv {
   readonly checker: InvariantChecker;
   send(m: Message): void;
@@ -41,8 +54,8 @@ export interface NodeEnv {
   crashBeforeSend(node: NodeId): boolean;
   /** Counts an event for the run's coverage report. */
   count(what: string): void;
-  /** Whether a leader sends new appends while its write is under way (earlyReady). */
-  readonly earlyAppends: boolean;
+  /** What a leader does while its write is under way, besides applying (earlyReady). */
+  readonly early: EarlyMode;
   /** How long this node's next disk write takes (0: it is done at once). */
   diskDelayMs(node: NodeId): number;
   /** Runs `fn` after `delayMs` of simulated time. */
@@ -77,6 +90,8 @@ export class SimNode {
   /** A Ready whose write is under way (slow disk): its first `next` committed entries applied. */
   private inFlight: { readonly rd: Ready; readonly early: boolean; readonly next: number } | null =
     null;
+  /** Writes under way, oldest first: the Ready's and a leader's early ones. */
+  private disk: DiskWrite[] = [];
   /** Client callbacks produced while handling a Ready, run after advance() (no re-entrancy). */
   private deferred: (() => void)[] = [];
   /** Role, leader and term as reported by the last Ready (cheap to observe every step). */
@@ -155,9 +170,10 @@ export class SimNode {
   crash(): void {
     if (this.core === null) return;
     this.core = null;
-    // A write still under way never reaches the disk.
-    if (this.inFlight !== null) this.env.count('writeLost');
+    // Writes still under way never reach the disk.
+    if (this.disk.length > 0) this.env.count('writeLost');
     this.inFlight = null;
+    this.disk = [];
     this.kv = new Kv();
     this.role = 'follower';
     this.leader = null;
@@ -258,21 +274,20 @@ export class SimNode {
           }
         }
         const delayMs = this.env.diskDelayMs(this.id);
-        if (delayMs <= 0) {
+        if (delayMs <= 0 && this.disk.length === 0) {
           if (!this.complete(core, rd, early, 0)) return;
           continue;
         }
-        // Committed entries below the Ready's new ones are on disk already: applied now.
-        const durableBelow = rd.snapshot !== null ? 0 : (rd.entries[0]?.index ?? Infinity);
+        // Committed entries on disk already are applied now.
+        const durableTo = rd.snapshot !== null ? 0 : rd.stableIndex;
         let next = 0;
-        while (next < rd.committed.length && (rd.committed[next]?.index ?? 0) < durableBelow)
-          next++;
+        while (next < rd.committed.length && (rd.committed[next]?.index ?? 0) <= durableTo) next++;
         this.applyCommitted(rd.committed.slice(0, next), rd.hardState?.term ?? this.term);
         const flight = { rd, early, next };
         this.inFlight = flight;
-        this.env.count('slowWrite');
-        this.env.after(delayMs, () => {
-          if (this.core !== core || this.inFlight !== flight) return;
+        this.env.count(delayMs > 0 ? 'slowWrite' : 'queuedWrite');
+        this.startWrite(core, delayMs, () => {
+          if (this.inFlight !== flight) return;
           this.inFlight = null;
           if (this.complete(core, rd, early, next)) this.process();
         });
@@ -292,14 +307,52 @@ export class SimNode {
     }
   }
 
-  /** While a leader's write is under way: what it may send and apply before it ends. */
+  /** While a leader's write is under way: what it may send, write and apply before it ends. */
   private early(core: RaftNode): void {
-    const er = core.earlyReady(this.env.earlyAppends);
+    const mode = this.env.early;
+    const er = core.earlyReady(mode !== 'none', mode === 'writes');
     if (er === null) return;
     this.env.count('earlyReady');
     for (const m of er.messages) this.env.send(m);
+    if (er.entries.length > 0) this.writeEarly(core, er.entries);
     if (er.committed.length > 0) this.env.count('earlyApply');
     this.applyCommitted(er.committed, core.status().term);
+  }
+
+  /** A leader's early write: its entries reach the disk after every earlier write. */
+  private writeEarly(core: RaftNode, entries: readonly Entry[]): void {
+    const first = entries[0];
+    const last = entries.at(-1);
+    if (first === undefined || last === undefined) return;
+    this.env.count('earlyWrite');
+    this.startWrite(core, this.env.diskDelayMs(this.id), () => {
+      const { checker } = this.env;
+      const before = termsFrom(this.logView(), first.index, checker.commitIndex);
+      this.storage.append(entries);
+      checker.onPersistEntries(this.id, entries, before, this.logView());
+      core.entriesStable(last.index, last.term);
+      this.process();
+    });
+  }
+
+  /**
+   * Starts a disk write that takes `delayMs` (0: at once, unless earlier writes are still
+   * under way); `complete` runs once it and every earlier write are done, unless the node
+   * crashed meanwhile.
+   */
+  private startWrite(core: RaftNode, delayMs: number, complete: () => void): void {
+    const w: DiskWrite = { due: false, complete };
+    this.disk.push(w);
+    const done = (): void => {
+      if (this.core !== core) return;
+      w.due = true;
+      while (this.core === core && this.disk[0]?.due === true) {
+        const head = this.disk.shift();
+        head?.complete();
+      }
+    };
+    if (delayMs > 0) this.env.after(delayMs, done);
+    else done();
   }
 
   /**

@@ -5,6 +5,7 @@
 import { defaultRaftOptions, type RaftNodeOptions, type TestingBugs } from '../raft/index.ts';
 import type { ClientOptions } from './clients.ts';
 import type { ClusterOptions } from './cluster.ts';
+import type { EarlyMode } from './node.ts';
 import type { NemesisOptions } from './nemesis.ts';
 import { profiles, type Profile } from './profiles.ts';
 import { Prng } from './prng.ts';
@@ -61,7 +62,8 @@ export function makeSetup(seed: number, overrides: SetupOverrides = {}): RunSetu
   const maxInFlight = rng.pick([64, 256, 2000]);
   const diskSlowRate = rng.pick([0, 0.5, 1]);
   const diskMaxDelayMs = rng.range(1, 5);
-  const earlyAppends = rng.chance(0.5);
+  // What a leader does during its writes: the real driver's choice most often.
+  const early = rng.pick<EarlyMode>(['writes', 'writes', 'appends', 'none']);
 
   const nodes = overrides.nodes ?? pickedNodes;
   const profileName = overrides.profile ?? pickedProfile;
@@ -100,7 +102,7 @@ export function makeSetup(seed: number, overrides: SetupOverrides = {}): RunSetu
       },
       snapshotEvery: [20, 50],
       snapshotKeep,
-      disk: { slowRate: diskSlowRate, maxDelayMs: diskMaxDelayMs, earlyAppends },
+      disk: { slowRate: diskSlowRate, maxDelayMs: diskMaxDelayMs, early },
       trace: overrides.trace === true,
     },
     clients: {

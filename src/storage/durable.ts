@@ -6,7 +6,7 @@ import {
   MemoryStorage,
   RaftInvariantError,
   type InitialState,
-  type Ready,
+  type RaftWrite,
   type Snapshot,
 } from '../raft/index.ts';
 import { StorageError } from './errors.ts';
@@ -32,7 +32,7 @@ export interface DurableRaftStorage {
    * entries[0].index first), the hard state. Resolves only once all of it is durable.
    * Concurrent calls take effect in call order and share disk flushes (group commit).
    */
-  persist(rd: Ready): Promise<void>;
+  persist(rd: RaftWrite): Promise<void>;
   /** Stores a snapshot this node took of its own state machine; the log is kept. */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   /**
@@ -72,7 +72,7 @@ export class MemoryDurableStorage implements DurableRaftStorage {
     return this.run(() => afterSnapshot(this.disk.initialState()));
   }
 
-  persist(rd: Ready): Promise<void> {
+  persist(rd: RaftWrite): Promise<void> {
     return this.run(() => {
       if (rd.snapshot !== null) this.disk.saveSnapshot(rd.snapshot, true);
       this.disk.append(rd.entries);

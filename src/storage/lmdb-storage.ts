@@ -19,7 +19,7 @@ import {
   type Config,
   type Entry,
   type InitialState,
-  type Ready,
+  type RaftWrite,
   type Snapshot,
 } from '../raft/index.ts';
 import { encodeEntry, seal } from './codec.ts';
@@ -101,7 +101,7 @@ export class LmdbStorage implements DurableRaftStorage {
     return loaded.initial;
   }
 
-  persist(rd: Ready): Promise<void> {
+  persist(rd: RaftWrite): Promise<void> {
     return this.enqueue(async (shape) => {
       const next = planPersist(shape, rd);
       const { snapshot, entries, hardState } = rd;
@@ -300,7 +300,7 @@ function checkSnapshot(shape: Shape, snapshot: Snapshot): void {
 }
 
 /** Validates a persist against the current shape (as MemoryStorage does); returns the next. */
-function planPersist(shape: Shape, rd: Ready): Shape {
+function planPersist(shape: Shape, rd: RaftWrite): Shape {
   let s = shape;
   if (rd.snapshot !== null) {
     checkSnapshot(s, rd.snapshot);

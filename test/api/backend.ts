@@ -21,7 +21,6 @@ import {
   type ConfChange,
   type Message,
   type RaftStatus,
-  type Ready,
 } from '../../src/raft/index.ts';
 import {
   encodeCommand,
@@ -65,7 +64,7 @@ class NodeBackend implements ApiBackend {
     this.driver = new RaftDriver(
       {
         raft: this.raft,
-        storage: { persist: (rd) => Promise.resolve(persist(storage, rd)) },
+        storage: { persist: (w) => Promise.resolve(storage.write(w)) },
         transport: { send: (msgs) => cluster.deliver(msgs) },
         stateMachine: this.state,
         logger: silentLogger,
@@ -204,12 +203,6 @@ class NodeBackend implements ApiBackend {
     if (b === undefined) throw new RaftError('PROPOSAL_DROPPED', `leader ${id} unreachable`);
     return b;
   }
-}
-
-function persist(storage: MemoryStorage, rd: Ready): void {
-  if (rd.snapshot !== null) storage.saveSnapshot(rd.snapshot, true);
-  storage.append(rd.entries);
-  if (rd.hardState !== null) storage.setHardState(rd.hardState);
 }
 
 export class ApiTestCluster {

@@ -9,7 +9,7 @@ import {
   MemoryStorage,
   RaftNode,
   type Message,
-  type Ready,
+  type RaftWrite,
 } from '../../src/raft/index.ts';
 import { seededRandom } from './harness.ts';
 
@@ -23,7 +23,7 @@ export async function until(what: string, cond: () => boolean, timeoutMs = 5_000
   }
 }
 
-export type PersistOf = (mem: MemoryStorage, raft: RaftNode) => (rd: Ready) => Promise<void>;
+export type PersistOf = (mem: MemoryStorage, raft: RaftNode) => (rd: RaftWrite) => Promise<void>;
 
 export interface DriverCluster {
   readonly ids: readonly string[];

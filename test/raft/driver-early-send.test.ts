@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Ready } from '../../src/raft/index.ts';
+import type { RaftWrite } from '../../src/raft/index.ts';
 import { driverCluster, sleep, until } from './driver-cluster.ts';
 
 test('the leader sends an entry to its followers while its own write is still running, and answers only after it', async () => {
@@ -9,11 +9,11 @@ test('the leader sends an entry to its followers while its own write is still ru
   let holdLeader = false;
   let release: (() => void) | null = null;
   const cluster = driverCluster(11, (mem, raft) => {
-    const write = (rd: Ready): void => {
+    const write = (rd: RaftWrite): void => {
       mem.append(rd.entries);
       if (rd.hardState !== null) mem.setHardState(rd.hardState);
     };
-    return (rd: Ready): Promise<void> => {
+    return (rd: RaftWrite): Promise<void> => {
       if (holdLeader && raft.status().role === 'leader' && rd.entries.length > 0) {
         return new Promise<void>((resolve) => {
           release = () => {

@@ -3,18 +3,18 @@
 // soon as a follower acknowledges it, not after the leader's unrelated later write.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Ready } from '../../src/raft/index.ts';
+import type { RaftWrite } from '../../src/raft/index.ts';
 import { driverCluster, sleep, until } from './driver-cluster.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const holds = (rd: Ready, tag: string): boolean =>
+const holds = (rd: RaftWrite, tag: string): boolean =>
   rd.entries.some((e) => e.type === 'normal' && dec.decode(e.data) === tag);
 
 test('a commit learned during a later write answers its client before that write ends', async () => {
   let release: (() => void) | null = null;
   let heldWrites = 0;
-  const cluster = driverCluster(7, (mem, raft) => async (rd: Ready): Promise<void> => {
+  const cluster = driverCluster(7, (mem, raft) => async (rd: RaftWrite): Promise<void> => {
     if (raft.status().role === 'leader' && holds(rd, 'B')) {
       heldWrites++;
       await new Promise<void>((resolve) => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Ready } from '../../src/raft/index.ts';
+import type { RaftWrite } from '../../src/raft/index.ts';
 import { driverCluster, until } from './driver-cluster.ts';
 
 /** A Ready that changes nothing durable but the commit index. */
-function commitOnly(rd: Ready, prevTerm: number, prevVote: string | null): boolean {
+function commitOnly(rd: RaftWrite, prevTerm: number, prevVote: string | null): boolean {
   const hs = rd.hardState;
   return (
     rd.entries.length === 0 &&
@@ -22,7 +22,7 @@ test('a commit-index-only hard state is not waited for: replication goes on whil
   const cluster = driverCluster(1, (mem) => {
     let term = 0;
     let vote: string | null = null;
-    return (rd: Ready): Promise<void> => {
+    return (rd: RaftWrite): Promise<void> => {
       if (commitOnly(rd, term, vote)) {
         hungWrites++;
         return new Promise<void>(() => undefined); // a disk that never acknowledges

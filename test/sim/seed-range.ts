@@ -73,10 +73,13 @@ export function assertCoverage(s: RangeSummary): void {
     'net:duplicated',
     'net:cut',
     'net:overflow',
-    // Slow disks: writes under way while messages arrive, leaders applying early, and crashes
-    // that lose a write in flight.
+    // Slow disks: writes under way while messages arrive, leaders applying early and
+    // pipelining writes (several under way at once, completing in order), and crashes that
+    // lose the writes in flight.
     'slowWrite',
+    'queuedWrite',
     'earlyReady',
+    'earlyWrite',
     'earlyApply',
     'writeLost',
   ];

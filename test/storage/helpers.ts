@@ -1,8 +1,8 @@
-// Builders for storage tests: entries, snapshots, Ready values, temp dirs, a capturing logger.
+// Builders for storage tests: entries, snapshots, writes, temp dirs, a capturing logger.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config, Entry, HardState, Ready, Snapshot } from '../../src/raft/index.ts';
+import type { Config, Entry, HardState, RaftWrite, Snapshot } from '../../src/raft/index.ts';
 import type { StorageLogger } from '../../src/storage/index.ts';
 
 export const config3: Config = { voters: ['n1', 'n2', 'n3'], learners: [] };
@@ -39,16 +39,11 @@ export interface ReadyParts {
   readonly snapshot?: Snapshot;
 }
 
-export function ready(parts: ReadyParts): Ready {
+export function ready(parts: ReadyParts): RaftWrite {
   return {
-    softState: null,
     hardState: parts.hardState ?? null,
     entries: parts.entries ?? [],
     snapshot: parts.snapshot ?? null,
-    committed: [],
-    messages: [],
-    readStates: [],
-    droppedReads: [],
   };
 }
 
