@@ -1,10 +1,11 @@
 // Runs one RaftNode on real time: ticks on a timer, handles each Ready in the contract's order
 // (persist, then send, then apply, then advance; a leader's messages go out before the persist
 // when the Ready allows it), and turns proposals and reads into promises.
-// Ready values are handled one at a time. While one is written, a leader sends the entries
-// proposed meanwhile and starts writing them at once (RaftNode.earlyReady), so its writes are
-// pipelined; the storage keeps every write in call order. An entry is applied (and a client
-// acknowledged) only once it is on this node's disk.
+// Ready values are handled one at a time, so an entry is applied (and a client acknowledged)
+// only once it is on this node's disk: committed entries that earlier writes made durable are
+// applied while this one's write runs, the others after it. The core can also pipeline a
+// leader's writes (RaftNode.earlyReady with writeEntries); measured here it cost more CPU per
+// write than it saved in waiting (docs/BENCHMARKS.md), so the driver does not.
 import type { Logger } from 'pino';
 import { RaftError } from './errors.ts';
 import type { Message } from './messages.ts';
@@ -74,8 +75,6 @@ export class RaftDriver {
   private stopped: Error | null = null;
   /** The last hard state handed to storage (to tell a commit-only change). */
   private lastHard: HardState | null = null;
-  /** Settles when the last early write (a leader's pipelined entries) has been handled. */
-  private earlyWrite: Promise<void> = Promise.resolve();
 
   constructor(components: DriverComponents, options: DriverOptions) {
     this.c = components;
@@ -102,11 +101,10 @@ export class RaftDriver {
     this.reads.clear();
   }
 
-  /** Stops, then waits for the writes under way (a Ready's, early ones) to finish. */
+  /** Stops, then waits for an in-flight Ready (a persist under way) to finish. */
   async shutdown(): Promise<void> {
     this.stop();
     await this.loop;
-    await this.earlyWrite;
   }
 
   receive(m: Message): void {
@@ -185,9 +183,8 @@ export class RaftDriver {
   }
 
   /**
-   * While a Ready is being written, a leader still sends its followers the entries proposed
-   * meanwhile, starts writing them, and applies what is committed and on its disk
-   * (RaftNode.earlyReady), once per event-loop turn.
+   * While a Ready is being written, a leader still sends what it owes its followers and
+   * applies what they have committed (RaftNode.earlyReady), once per event-loop turn.
    */
   private scheduleEarly(): void {
     if (this.earlyScheduled || !this.running) return;
@@ -195,27 +192,14 @@ export class RaftDriver {
     setImmediate(() => {
       this.earlyScheduled = false;
       if (!this.running || !this.processing) return;
-      const er = this.c.raft.earlyReady(true, true);
+      // New appends wait for the next Ready: sending them early as well meant more, smaller
+      // frames and measured slower (docs/BENCHMARKS.md).
+      const er = this.c.raft.earlyReady(false);
       if (er === null) return;
       if (er.messages.length > 0) this.c.transport.send(er.messages);
-      if (er.entries.length > 0) this.writeEarly(er.entries);
       for (const e of er.committed) this.applyEntry(e);
       if (er.committed.length > 0) this.releaseReads();
     });
-  }
-
-  /** Writes a leader's early entries after everything handed to storage before them. */
-  private writeEarly(entries: readonly Entry[]): void {
-    const last = entries[entries.length - 1];
-    if (last === undefined) return;
-    this.earlyWrite = this.c.storage.persist({ snapshot: null, entries, hardState: null }).then(
-      () => {
-        if (!this.running) return;
-        this.c.raft.entriesStable(last.index, last.term);
-        this.schedule();
-      },
-      (err: unknown) => this.fail(err),
-    );
   }
 
   private async runLoop(): Promise<void> {

@@ -30,7 +30,7 @@ export type OutcomeCallback = (outcome: Outcome) => void;
 /**
  * What a leader does while its Ready is written, besides applying what is committed on its
  * disk (RaftNode.earlyReady): nothing more; send the appends owed; or send them and start
- * writing the new entries too (pipelined writes, what the real driver does).
+ * writing the new entries too (pipelined writes). The real driver does the first.
  */
 export type EarlyMode = 'none' | 'appends' | 'writes';
 

@@ -62,8 +62,8 @@ export function makeSetup(seed: number, overrides: SetupOverrides = {}): RunSetu
   const maxInFlight = rng.pick([64, 256, 2000]);
   const diskSlowRate = rng.pick([0, 0.5, 1]);
   const diskMaxDelayMs = rng.range(1, 5);
-  // What a leader does during its writes: the real driver's choice most often.
-  const early = rng.pick<EarlyMode>(['writes', 'writes', 'appends', 'none']);
+  // What a leader does during its writes: the real driver's choice ('none') most often.
+  const early = rng.pick<EarlyMode>(['none', 'none', 'appends', 'writes']);
 
   const nodes = overrides.nodes ?? pickedNodes;
   const profileName = overrides.profile ?? pickedProfile;
