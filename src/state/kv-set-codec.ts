@@ -5,75 +5,40 @@
 // layout and answers null for anything else, so the generic path stays the one authority on
 // what a valid command is.
 import { AT_MAX_MS, type Command } from './commands.ts';
+import {
+  BIN16,
+  BIN32,
+  BIN8,
+  constant,
+  type Const,
+  FLOAT64,
+  fixstr,
+  msgpackOut,
+  NIL,
+  STR16,
+  STR32,
+  STR8,
+  UINT16,
+  UINT32,
+  UINT8,
+  uintBytes,
+  writeBinHeader,
+  writeConst,
+  writeStrHeader,
+  writeUint,
+} from './msgpack-write.ts';
 
 export type KvSet = Extract<Command, { t: 'kv.set' }>;
 
-const utf8 = new TextEncoder();
 const FIXMAP_6 = 0x86;
-const NIL = 0xc0;
-const BIN8 = 0xc4;
-const BIN16 = 0xc5;
-const BIN32 = 0xc6;
-const UINT8 = 0xcc;
-const UINT16 = 0xcd;
-const UINT32 = 0xce;
-const FLOAT64 = 0xcb;
-const STR8 = 0xd9;
-const STR16 = 0xda;
-const STR32 = 0xdb;
 
-/** A fixstr-encoded ASCII constant (map keys and the type name). */
-function fixstr(s: string): Uint8Array {
-  return Uint8Array.of(0xa0 | s.length, ...utf8.encode(s));
-}
-
-const T = fixstr('t');
-const KV_SET = fixstr('kv.set');
-const KEY = fixstr('key');
-const VALUE = fixstr('value');
-const FLAGS = fixstr('flags');
-const CAS = fixstr('cas');
-const AT = fixstr('at');
-
-/** Bytes of an unsigned integer (at most 9). */
-function uintBytes(n: number): number {
-  if (n < 0x80) return 1;
-  if (n <= 0xff) return 2;
-  if (n <= 0xffff) return 3;
-  if (n <= 0xffffffff) return 5;
-  return 9;
-}
-
-function writeUint(out: Buffer, at: number, n: number): number {
-  if (n < 0x80) {
-    out[at] = n;
-    return at + 1;
-  }
-  if (n <= 0xff) {
-    out[at] = UINT8;
-    out[at + 1] = n;
-    return at + 2;
-  }
-  if (n <= 0xffff) {
-    out[at] = UINT16;
-    out.writeUInt16BE(n, at + 1);
-    return at + 3;
-  }
-  if (n <= 0xffffffff) {
-    out[at] = UINT32;
-    out.writeUInt32BE(n, at + 1);
-    return at + 5;
-  }
-  // Safe integers above 2^32 are exact as doubles (what msgpackr writes for them too).
-  out[at] = FLOAT64;
-  out.writeDoubleBE(n, at + 1);
-  return at + 9;
-}
-
-function writeConst(out: Buffer, at: number, c: Uint8Array): number {
-  out.set(c, at);
-  return at + c.length;
-}
+const T = constant(fixstr('t'));
+const KV_SET = constant(fixstr('kv.set'));
+const KEY = constant(fixstr('key'));
+const VALUE = constant(fixstr('value'));
+const FLAGS = constant(fixstr('flags'));
+const CAS = constant(fixstr('cas'));
+const AT = constant(fixstr('at'));
 
 /** msgpack bytes of a validated kv.set with `at` set. */
 export function encodeKvSet(c: KvSet & { readonly at: number }): Uint8Array {
@@ -95,58 +60,27 @@ export function encodeKvSet(c: KvSet & { readonly at: number }): Uint8Array {
     (c.cas === null ? 1 : uintBytes(c.cas)) +
     AT.length +
     uintBytes(c.at);
-  const out = Buffer.allocUnsafe(size);
+  const out = msgpackOut(Buffer.allocUnsafe(size));
+  const b = out.bytes;
   let at = 0;
-  out[at++] = FIXMAP_6;
+  b[at++] = FIXMAP_6;
   at = writeConst(out, at, T);
   at = writeConst(out, at, KV_SET);
   at = writeConst(out, at, KEY);
   at = writeStrHeader(out, at, keyBytes);
-  at += out.write(c.key, at, 'utf8');
+  at += b.write(c.key, at, 'utf8');
   at = writeConst(out, at, VALUE);
   at = writeBinHeader(out, at, valueBytes);
-  out.set(c.value, at);
+  b.set(c.value, at);
   at += valueBytes;
   at = writeConst(out, at, FLAGS);
   at = writeUint(out, at, c.flags);
   at = writeConst(out, at, CAS);
-  if (c.cas === null) out[at++] = NIL;
+  if (c.cas === null) b[at++] = NIL;
   else at = writeUint(out, at, c.cas);
   at = writeConst(out, at, AT);
   at = writeUint(out, at, c.at);
-  return new Uint8Array(out.buffer, out.byteOffset, at);
-}
-
-/** A str or bin header for `n` bytes: the 8-, 16- or 32-bit length form `tags` names. */
-function writeLengthHeader(
-  out: Buffer,
-  at: number,
-  n: number,
-  tags: readonly [number, number, number],
-): number {
-  if (n <= 0xff) {
-    out[at] = tags[0];
-    out[at + 1] = n;
-    return at + 2;
-  }
-  if (n <= 0xffff) {
-    out[at] = tags[1];
-    out.writeUInt16BE(n, at + 1);
-    return at + 3;
-  }
-  out[at] = tags[2];
-  out.writeUInt32BE(n, at + 1);
-  return at + 5;
-}
-
-function writeStrHeader(out: Buffer, at: number, n: number): number {
-  if (n >= 32) return writeLengthHeader(out, at, n, [STR8, STR16, STR32]);
-  out[at] = 0xa0 | n;
-  return at + 1;
-}
-
-function writeBinHeader(out: Buffer, at: number, n: number): number {
-  return writeLengthHeader(out, at, n, [BIN8, BIN16, BIN32]);
+  return new Uint8Array(b.buffer, b.byteOffset, at);
 }
 
 /** A cursor over one entry's bytes; every read returns -1 (or null) when the layout differs. */
@@ -158,7 +92,7 @@ class Reader {
     this.b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  constant(c: Uint8Array): boolean {
+  constant({ bytes: c }: Const): boolean {
     const { b, pos } = this;
     if (pos + c.length > b.length) return false;
     for (let i = 0; i < c.length; i++) if (b[pos + i] !== c[i]) return false;

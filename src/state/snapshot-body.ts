@@ -7,7 +7,8 @@
 // encodeSnapshotSliced writes the same bytes as encodeSnapshot in slices of a few milliseconds
 // with the event loop free in between, so an agent keeps applying entries while a snapshot of
 // a large table is packed: msgpack concatenates, so an array is its header followed by its
-// elements packed in chunks, each chunk's own array header cut off.
+// elements packed in chunks, each chunk's own array header cut off. The key-value rows and the
+// events are written by hand (snapshot-rows.ts), straight into one buffer of the exact size.
 import { performance } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
 import { CommandError, validateCommand, type Command } from './commands.ts';
@@ -15,6 +16,14 @@ import type { ChainBase, ChainEvent, EventData } from './event-log.ts';
 import { GENESIS } from './event-log.ts';
 import type { KvEntry } from './kv-table.ts';
 import type { MemberRow } from './members-table.ts';
+import {
+  arrayHeaderBytes,
+  map16,
+  msgpackOut,
+  writeArrayHeader,
+  type MsgpackOut,
+} from './msgpack-write.ts';
+import { eventRowCodec, kvRowCodec, type RowCodec } from './snapshot-rows.ts';
 
 export const SNAPSHOT_VERSION = 2;
 
@@ -46,7 +55,11 @@ export class SnapshotFormatError extends Error {
 }
 
 export function encodeSnapshot(c: SnapshotContents, lastApplied: number): Uint8Array {
-  return packr.pack(snapshotBody(c, lastApplied));
+  const steps = encodeSteps(snapshotBody(c, lastApplied));
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
 }
 
 /** The state at one index, as a snapshot holds it: arrays of immutable rows and events. */
@@ -67,6 +80,11 @@ const CHUNK_ELEMENTS = 256;
 const SLICE_MS_DEFAULT = 4;
 /** Bytes copied per step when joining the packed parts. */
 const COPY_STEP_BYTES = 4 << 20;
+/** Arrays whose rows are written by hand (snapshot-rows.ts); rows of another shape by msgpackr. */
+const ROW_CODECS: Readonly<Record<string, RowCodec<unknown>>> = {
+  kv: kvRowCodec,
+  events: eventRowCodec,
+};
 
 /** encodeSnapshot's bytes, packed in slices with the event loop free between them. */
 export async function encodeSnapshotSliced(
@@ -74,61 +92,125 @@ export async function encodeSnapshotSliced(
   options: SliceOptions = {},
 ): Promise<Uint8Array> {
   const slicer = new Slicer(options);
-  const body = snapshotBody(view.contents, view.lastApplied);
-  const entries = Object.entries(body);
-  // msgpackr writes every plain object with a map16 header.
-  const parts: Uint8Array[] = [Uint8Array.of(0xde, entries.length >> 8, entries.length & 0xff)];
-  for (const [key, value] of entries) {
-    parts.push(packr.pack(key));
-    if (Array.isArray(value)) await packArray(value as readonly unknown[], parts, slicer);
-    else parts.push(packr.pack(value));
+  const steps = encodeSteps(snapshotBody(view.contents, view.lastApplied));
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await slicer.maybeYield();
   }
-  let total = 0;
-  for (const p of parts) total += p.byteLength;
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const p of parts) {
-    // A part packed by msgpackr is a view of its shared buffer: copy it out, in steps.
-    for (let from = 0; from < p.byteLength; from += COPY_STEP_BYTES) {
-      const piece = p.subarray(from, Math.min(p.byteLength, from + COPY_STEP_BYTES));
-      out.set(piece, at);
-      at += piece.byteLength;
-      await slicer.maybeYield();
-    }
-  }
-  if (at !== total) throw new Error(`snapshot encoding wrote ${at} of ${total} bytes`);
-  return out;
 }
 
 function snapshotBody(c: SnapshotContents, lastApplied: number): BodyV2 {
   return { version: SNAPSHOT_VERSION, lastApplied, ...c };
 }
 
-async function packArray(
-  items: readonly unknown[],
-  parts: Uint8Array[],
-  slicer: Slicer,
-): Promise<void> {
-  parts.push(arrayHeader(items.length));
-  for (let lo = 0; lo < items.length; lo += CHUNK_ELEMENTS) {
-    const packed = packr.pack(items.slice(lo, lo + CHUNK_ELEMENTS));
-    parts.push(packed.subarray(arrayHeaderBytes(Math.min(CHUNK_ELEMENTS, items.length - lo))));
-    await slicer.maybeYield();
+/** Rows of one array that a RowCodec writes, with the bytes of those msgpackr packed instead. */
+interface RowsPart {
+  readonly codec: RowCodec<unknown>;
+  readonly rows: readonly unknown[];
+  readonly packed: Map<number, Uint8Array>;
+}
+
+type Part = Uint8Array | RowsPart;
+
+/**
+ * msgpackr's bytes for `body`, yielding between steps of bounded work: first every part is
+ * sized (values and other arrays packed by msgpackr, rows measured), then written into one
+ * buffer of exactly the total size.
+ */
+function* encodeSteps(body: BodyV2): Generator<void, Uint8Array, void> {
+  const entries = Object.entries(body);
+  const header = map16(entries.length);
+  const parts: Part[] = [header];
+  let total = header.byteLength;
+  const add = (p: Uint8Array): void => {
+    parts.push(p);
+    total += p.byteLength;
+  };
+  for (const [key, value] of entries) {
+    add(packr.pack(key));
+    if (!Array.isArray(value)) {
+      add(packr.pack(value));
+      continue;
+    }
+    const items = value as readonly unknown[];
+    add(arrayHeader(items.length));
+    const codec = ROW_CODECS[key];
+    if (codec === undefined) {
+      for (let lo = 0; lo < items.length; lo += CHUNK_ELEMENTS) {
+        const packed = packr.pack(items.slice(lo, lo + CHUNK_ELEMENTS));
+        add(packed.subarray(arrayHeaderBytes(Math.min(CHUNK_ELEMENTS, items.length - lo))));
+        yield;
+      }
+      continue;
+    }
+    const part: RowsPart = { codec, rows: items, packed: new Map() };
+    parts.push(part);
+    total += yield* sizeRows(part);
   }
+  const out = msgpackOut(Buffer.allocUnsafe(total));
+  let at = 0;
+  for (const p of parts) {
+    at = p instanceof Uint8Array ? yield* copyPart(out, at, p) : yield* writeRows(out, at, p);
+  }
+  if (at !== total) throw new Error(`snapshot encoding wrote ${at} of ${total} bytes`);
+  return out.bytes;
+}
+
+function* sizeRows(part: RowsPart): Generator<void, number, void> {
+  const { codec, rows, packed } = part;
+  let bytes = 0;
+  for (let lo = 0; lo < rows.length; lo += CHUNK_ELEMENTS) {
+    const hi = Math.min(rows.length, lo + CHUNK_ELEMENTS);
+    for (let i = lo; i < hi; i++) {
+      const row = rows[i];
+      let n = codec.size(row);
+      if (n < 0) {
+        const p = packr.pack(row);
+        packed.set(i, p);
+        n = p.byteLength;
+      }
+      bytes += n;
+    }
+    yield;
+  }
+  return bytes;
+}
+
+function* writeRows(out: MsgpackOut, at: number, part: RowsPart): Generator<void, number, void> {
+  const { codec, rows, packed } = part;
+  for (let lo = 0; lo < rows.length; lo += CHUNK_ELEMENTS) {
+    const hi = Math.min(rows.length, lo + CHUNK_ELEMENTS);
+    for (let i = lo; i < hi; i++) {
+      const p = packed.size === 0 ? undefined : packed.get(i);
+      if (p === undefined) {
+        at = codec.write(out, at, rows[i]);
+      } else {
+        out.bytes.set(p, at);
+        at += p.byteLength;
+      }
+    }
+    yield;
+  }
+  return at;
+}
+
+/** A part packed by msgpackr is a view of its shared buffer: copied out, in steps. */
+function* copyPart(out: MsgpackOut, at: number, p: Uint8Array): Generator<void, number, void> {
+  for (let from = 0; from < p.byteLength; from += COPY_STEP_BYTES) {
+    const piece = p.subarray(from, Math.min(p.byteLength, from + COPY_STEP_BYTES));
+    out.bytes.set(piece, at);
+    at += piece.byteLength;
+    if (piece.byteLength === COPY_STEP_BYTES) yield;
+  }
+  return at;
 }
 
 /** msgpack's shortest array header, which msgpackr writes. */
 function arrayHeader(length: number): Uint8Array {
-  if (length < 0x10) return Uint8Array.of(0x90 | length);
-  if (length < 0x10000) return Uint8Array.of(0xdc, length >> 8, length & 0xff);
-  const h = Buffer.alloc(5);
-  h[0] = 0xdd;
-  h.writeUInt32BE(length, 1);
-  return h;
-}
-
-function arrayHeaderBytes(length: number): number {
-  return length < 0x10 ? 1 : length < 0x10000 ? 3 : 5;
+  const out = msgpackOut(Buffer.alloc(arrayHeaderBytes(length)));
+  writeArrayHeader(out, 0, length);
+  return out.bytes;
 }
 
 class Slicer {

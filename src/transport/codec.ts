@@ -3,6 +3,7 @@
 import { Packr } from 'msgpackr';
 import type { Message } from '../raft/messages.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from './frame-decoder.ts';
+import { messageSize, writeMessage } from './message-writer.ts';
 import {
   PROTOCOL_VERSION,
   validateHello,
@@ -17,12 +18,23 @@ import { WireError } from './wire-error.ts';
 // connections. Uint8Array fields encode as msgpack bin.
 const packr = new Packr({ useRecords: false });
 
-/** Encodes one message as a complete frame; FRAME_TOO_LARGE when it would exceed the bound. */
+/**
+ * Encodes one message as a complete frame; FRAME_TOO_LARGE when it would exceed the bound.
+ * Scalar messages and AppendEntries of normal entries (every replicated write) are written by
+ * hand, byte for byte what msgpackr writes; the rest goes through msgpackr.
+ */
 export function encodeMessage(
   m: Message,
   maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES,
 ): Buffer | WireError {
-  return encodeValue(m, maxFrameBytes);
+  const size = messageSize(m);
+  if (size < 0) return encodeValue(m, maxFrameBytes);
+  if (size > maxFrameBytes) return frameTooLarge(size, maxFrameBytes);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
+  frame.writeUInt32BE(size, 0);
+  const end = writeMessage(frame, FRAME_HEADER_BYTES, m);
+  // Unreachable unless the size and write passes disagree; msgpackr is the authority then.
+  return end === frame.length ? frame : encodeValue(m, maxFrameBytes);
 }
 
 export function encodeAppFrame(
@@ -67,15 +79,17 @@ function encodeValue(v: unknown, maxFrameBytes: number): Buffer | WireError {
   } catch (err) {
     return new WireError('BAD_MSGPACK', `cannot encode: ${String(err)}`);
   }
-  if (payload.length > maxFrameBytes) {
-    const msg = `frame of ${String(payload.length)} bytes exceeds the ${String(maxFrameBytes)} byte limit`;
-    return new WireError('FRAME_TOO_LARGE', msg, 'length');
-  }
+  if (payload.length > maxFrameBytes) return frameTooLarge(payload.length, maxFrameBytes);
   // Copy into a buffer of our own: pack() returns a view into msgpackr's shared scratch space.
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
   frame.writeUInt32BE(payload.length, 0);
   frame.set(payload, FRAME_HEADER_BYTES);
   return frame;
+}
+
+function frameTooLarge(payloadBytes: number, maxFrameBytes: number): WireError {
+  const msg = `frame of ${String(payloadBytes)} bytes exceeds the ${String(maxFrameBytes)} byte limit`;
+  return new WireError('FRAME_TOO_LARGE', msg, 'length');
 }
 
 function unpack(payload: Uint8Array): { readonly value: unknown } | WireError {
