@@ -4,7 +4,6 @@
 // (older entries, other writers) through msgpackr. The fast reader accepts only exactly this
 // layout and answers null for anything else, so the generic path stays the one authority on
 // what a valid command is.
-import { AT_MAX_MS, type Command } from './commands.ts';
 import {
   BIN16,
   BIN32,
@@ -26,7 +25,8 @@ import {
   writeConst,
   writeStrHeader,
   writeUint,
-} from './msgpack-write.ts';
+} from '../codec/index.ts';
+import { AT_MAX_MS, type Command } from './commands.ts';
 
 export type KvSet = Extract<Command, { t: 'kv.set' }>;
 

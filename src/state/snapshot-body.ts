@@ -22,7 +22,7 @@ import {
   msgpackOut,
   writeArrayHeader,
   type MsgpackOut,
-} from './msgpack-write.ts';
+} from '../codec/index.ts';
 import { eventRowCodec, kvRowCodec, type RowCodec } from './snapshot-rows.ts';
 
 export const SNAPSHOT_VERSION = 2;

@@ -6,8 +6,6 @@
 // a number that is not a safe non-negative integer, an event whose data holds more than
 // strings, such integers, booleans, null and arrays of them) is not sized here; the caller packs it with
 // msgpackr, so the output never depends on which path a row took.
-import type { ChainEvent } from './event-log.ts';
-import type { KvEntry } from './kv-table.ts';
 import {
   arrayHeaderBytes,
   binHeaderBytes,
@@ -17,7 +15,7 @@ import {
   fixstr,
   isUint,
   map16,
-  MAP16,
+  MAP16_HEADER_BYTES,
   type MsgpackOut,
   NIL,
   strBytes,
@@ -26,9 +24,12 @@ import {
   writeArrayHeader,
   writeBin,
   writeConst,
+  writeMap16Header,
   writeStr,
   writeUint,
-} from './msgpack-write.ts';
+} from '../codec/index.ts';
+import type { ChainEvent } from './event-log.ts';
+import type { KvEntry } from './kv-table.ts';
 
 /** Sizes and writes one kind of row. */
 export interface RowCodec<T> {
@@ -41,10 +42,10 @@ export interface RowCodec<T> {
 /** The map16 header and each field's key, concatenated: a row's bytes minus its values. */
 function layout(fields: readonly string[]): { head: Const; keys: Const[]; bytes: number } {
   const keys = fields.map(fixstr);
-  const head = Buffer.concat([map16(fields.length), keys[0] ?? new Uint8Array(0)]);
+  const head = constant(map16(fields.length), keys[0] ?? new Uint8Array(0));
   let bytes = head.length;
   for (const k of keys.slice(1)) bytes += k.length;
-  return { head: constant(head), keys: keys.slice(1).map(constant), bytes };
+  return { head, keys: keys.slice(1).map((k) => constant(k)), bytes };
 }
 
 /**
@@ -137,7 +138,7 @@ function dataBytes(data: unknown): number {
   ) {
     return -1;
   }
-  let bytes = 3; // the map16 header
+  let bytes = MAP16_HEADER_BYTES;
   let entries = 0;
   let last = '';
   for (const k in data) {
@@ -184,7 +185,7 @@ function writeScalar(out: MsgpackOut, at: number, v: unknown): number {
 
 function writeData(out: MsgpackOut, at: number, data: Readonly<Record<string, unknown>>): number {
   const head = at;
-  at += 3;
+  at += MAP16_HEADER_BYTES;
   let entries = 0;
   for (const k in data) {
     at = writeStr(out, at, k);
@@ -197,8 +198,7 @@ function writeData(out: MsgpackOut, at: number, data: Readonly<Record<string, un
     }
     entries++;
   }
-  out.bytes[head] = MAP16;
-  out.view.setUint16(head + 1, entries);
+  writeMap16Header(out, head, entries);
   return at;
 }
 

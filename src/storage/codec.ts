@@ -4,6 +4,7 @@
 // written by a different (future) format fails loudly instead of reaching the core.
 import * as zlib from 'node:zlib';
 import { Packr } from 'msgpackr';
+import { takeOut } from '../codec/index.ts';
 import type { Config, ConfChange, Entry, HardState, SnapshotMeta } from '../raft/index.ts';
 import { normalEntrySize, writeNormalEntry, type NormalEntry } from './entry-writer.ts';
 import { RecordError } from './errors.ts';
@@ -77,11 +78,13 @@ export function unpack(bytes: Uint8Array): unknown {
 export function encodeEntry(e: Entry): Buffer {
   const size = normalEntrySize(e);
   if (size < 0) return seal(e);
-  const out = Buffer.allocUnsafe(HEADER + size);
-  out[4] = FORMAT_VERSION;
-  writeNormalEntry(out, HEADER, e as NormalEntry);
-  out.writeUInt32BE(crc32(out.subarray(4)), 0);
-  return out;
+  const { out, at, bytes: record } = takeOut(HEADER + size);
+  const end = writeNormalEntry(out, at + HEADER, e as NormalEntry);
+  // Unreachable unless the size and write passes disagree; msgpackr is the authority then.
+  if (end !== at + record.length) return seal(e);
+  record[4] = FORMAT_VERSION;
+  record.writeUInt32BE(crc32(record.subarray(4)), 0);
+  return record;
 }
 
 export function decodeEntry(bytes: Uint8Array): Entry {

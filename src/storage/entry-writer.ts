@@ -3,27 +3,28 @@
 // the AppendEntries frame embed these bytes, so neither format changes. Anything else (conf
 // entries, other key orders, extra keys, non-plain objects) is left to msgpackr: the size
 // function answers -1 and the caller takes the generic path.
-import type { Entry } from '../raft/index.ts';
 import {
   binHeaderBytes,
-  concatBytes,
+  constant,
   fixstr,
   isUint,
   MAP16_HEADER_BYTES,
+  type MsgpackOut,
   uintBytes,
-  writeBinHeader,
+  writeBin,
   writeConst,
   writeMap16Header,
   writeUint,
-} from './msgpack-write.ts';
+} from '../codec/index.ts';
+import type { Entry } from '../raft/index.ts';
 
 export type NormalEntry = Extract<Entry, { readonly type: 'normal' }>;
 
 /** The key order the core, the wire decoder and the record decoder all build entries with. */
 const KEYS = ['type', 'term', 'index', 'data'] as const;
-const TYPE_NORMAL_TERM = concatBytes(fixstr('type'), fixstr('normal'), fixstr('term'));
-const INDEX = fixstr('index');
-const DATA = fixstr('data');
+const TYPE_NORMAL_TERM = constant(fixstr('type'), fixstr('normal'), fixstr('term'));
+const INDEX = constant(fixstr('index'));
+const DATA = constant(fixstr('data'));
 const FIXED_BYTES = MAP16_HEADER_BYTES + TYPE_NORMAL_TERM.length + INDEX.length + DATA.length;
 
 /**
@@ -46,16 +47,14 @@ export function normalEntrySize(e: Entry): number {
 }
 
 /** Writes an entry normalEntrySize accepted; returns the position after it. */
-export function writeNormalEntry(out: Buffer, at: number, e: NormalEntry): number {
+export function writeNormalEntry(out: MsgpackOut, at: number, e: NormalEntry): number {
   let p = writeMap16Header(out, at, KEYS.length);
   p = writeConst(out, p, TYPE_NORMAL_TERM);
   p = writeUint(out, p, e.term);
   p = writeConst(out, p, INDEX);
   p = writeUint(out, p, e.index);
   p = writeConst(out, p, DATA);
-  p = writeBinHeader(out, p, e.data.length);
-  out.set(e.data, p);
-  return p + e.data.length;
+  return writeBin(out, p, e.data);
 }
 
 /** A plain Uint8Array or a Buffer (msgpackr writes both as bin); anything exotic goes generic. */

@@ -1,6 +1,7 @@
 // One Raft message (or the hello) ⇄ one frame: 4-byte big-endian payload length, then msgpack.
 // Decoding never throws: bad input comes back as a WireError naming what was wrong.
 import { Packr } from 'msgpackr';
+import { takeOut } from '../codec/index.ts';
 import type { Message } from '../raft/messages.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from './frame-decoder.ts';
 import { messageSize, writeMessage } from './message-writer.ts';
@@ -30,11 +31,12 @@ export function encodeMessage(
   const size = messageSize(m);
   if (size < 0) return encodeValue(m, maxFrameBytes);
   if (size > maxFrameBytes) return frameTooLarge(size, maxFrameBytes);
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
-  frame.writeUInt32BE(size, 0);
-  const end = writeMessage(frame, FRAME_HEADER_BYTES, m);
+  const { out, at, bytes: frame } = takeOut(FRAME_HEADER_BYTES + size);
+  const end = writeMessage(out, at + FRAME_HEADER_BYTES, m);
   // Unreachable unless the size and write passes disagree; msgpackr is the authority then.
-  return end === frame.length ? frame : encodeValue(m, maxFrameBytes);
+  if (end !== at + frame.length) return encodeValue(m, maxFrameBytes);
+  frame.writeUInt32BE(size, 0);
+  return frame;
 }
 
 export function encodeAppFrame(

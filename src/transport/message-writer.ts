@@ -5,14 +5,15 @@
 // snapshot chunk's nested meta, conf entries, unknown keys, other value types) makes
 // messageSize answer -1 and the caller takes the generic path. Like every encoder here, this
 // assumes Object.prototype has no enumerable keys (msgpackr would skip inherited ones).
-import type { Message } from '../raft/messages.ts';
-import { normalEntrySize, writeNormalEntry, type NormalEntry } from '../storage/entry-writer.ts';
 import {
   arrayHeaderBytes,
+  constant,
+  type Const,
   FALSE,
   fixstr,
   isUint,
   MAP16_HEADER_BYTES,
+  type MsgpackOut,
   strBytes,
   TRUE,
   uintBytes,
@@ -21,17 +22,22 @@ import {
   writeMap16Header,
   writeStr,
   writeUint,
-} from '../storage/msgpack-write.ts';
+} from '../codec/index.ts';
+import type { Message } from '../raft/messages.ts';
+import { normalEntrySize, writeNormalEntry, type NormalEntry } from '../storage/entry-writer.ts';
 
 const ENTRIES = 'entries';
 // Every key of a scalar-only Raft message, as ready-made fixstr bytes.
-const KEY_BYTES: ReadonlyMap<string, Uint8Array> = new Map(
+const KEY_BYTES: ReadonlyMap<string, Const> = new Map(
   [
     ...['type', 'from', 'to', 'term', ENTRIES, 'prevIndex', 'prevTerm', 'commit'],
     ...['success', 'index', 'hintIndex', 'hintTerm', 'readSeq', 'lastIndex', 'lastTerm'],
     ...['force', 'granted', 'snapIndex', 'offset', 'done', 'context'],
-  ].map((k) => [k, fixstr(k)]),
+  ].map((k) => [k, constant(fixstr(k))]),
 );
+
+/** Never written: messageSize answers -1 for a message with a key not in KEY_BYTES. */
+const NO_KEY = constant();
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -52,16 +58,16 @@ export function messageSize(m: Message): number {
 }
 
 /** Writes a message messageSize accepted; returns the position after it. */
-export function writeMessage(out: Buffer, at: number, m: Message): number {
+export function writeMessage(out: MsgpackOut, at: number, m: Message): number {
   const fields = m as unknown as Fields;
   let count = 0;
   let p = at + MAP16_HEADER_BYTES;
   for (const k in fields) {
-    p = writeConst(out, p, KEY_BYTES.get(k) ?? new Uint8Array());
+    p = writeConst(out, p, KEY_BYTES.get(k) ?? NO_KEY);
     const v = fields[k];
     if (typeof v === 'string') p = writeStr(out, p, v);
     else if (typeof v === 'number') p = writeUint(out, p, v);
-    else if (typeof v === 'boolean') out[p++] = v ? TRUE : FALSE;
+    else if (typeof v === 'boolean') out.bytes[p++] = v ? TRUE : FALSE;
     else p = writeEntries(out, p, v as readonly NormalEntry[]);
     count++;
   }
@@ -89,7 +95,7 @@ function entriesSize(v: unknown): number {
   return size;
 }
 
-function writeEntries(out: Buffer, at: number, entries: readonly NormalEntry[]): number {
+function writeEntries(out: MsgpackOut, at: number, entries: readonly NormalEntry[]): number {
   let p = writeArrayHeader(out, at, entries.length);
   for (const e of entries) p = writeNormalEntry(out, p, e);
   return p;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
+import { msgpackOut } from '../../src/codec/index.ts';
 import {
   GENESIS_HASH,
   ManagementState,
@@ -12,7 +13,6 @@ import {
   type KvEntry,
   type SnapshotView,
 } from '../../src/state/index.ts';
-import { msgpackOut } from '../../src/state/msgpack-write.ts';
 import {
   decodeSnapshot,
   encodeSnapshot,

@@ -1,0 +1,38 @@
+// Public surface of the msgpack writer primitives shared by the hand-written encoders of state,
+// storage and transport.
+export {
+  arrayHeaderBytes,
+  BIN16,
+  BIN32,
+  BIN8,
+  binHeaderBytes,
+  constant,
+  FALSE,
+  fixstr,
+  FLOAT64,
+  isUint,
+  map16,
+  MAP16_HEADER_BYTES,
+  msgpackOut,
+  NIL,
+  STR16,
+  STR32,
+  STR8,
+  strBytes,
+  TRUE,
+  UINT16,
+  UINT32,
+  UINT8,
+  uintBytes,
+  writeArrayHeader,
+  writeBin,
+  writeBinHeader,
+  writeConst,
+  writeMap16Header,
+  writeStr,
+  writeStrHeader,
+  writeUint,
+} from './msgpack-write.ts';
+export type { Const, MsgpackOut } from './msgpack-write.ts';
+export { takeOut } from './out-slab.ts';
+export type { OutRange } from './out-slab.ts';
