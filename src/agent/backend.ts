@@ -109,7 +109,7 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
   }
 
   lastContactMs(): number {
-    return this.c.raft.status().role === 'leader' ? 0 : this.c.lastContactMs();
+    return this.c.raft.currentRole() === 'leader' ? 0 : this.c.lastContactMs();
   }
 
   async join(id: string, raftAddr: string, timeoutMs: number): Promise<void> {
@@ -171,12 +171,12 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
 
   /** Requests forwarded from followers: served only while this node leads. */
   handleForwarded(req: ForwardRequest, timeoutMs: number): Promise<ForwardResult> {
-    if (this.c.raft.status().role !== 'leader') {
+    if (this.c.raft.currentRole() !== 'leader') {
       return Promise.reject(
         new RaftError(
           'NOT_LEADER',
           `${this.nodeId} is not the leader`,
-          this.c.raft.status().leader,
+          this.c.raft.currentLeader(),
         ),
       );
     }
@@ -228,11 +228,12 @@ export class AgentBackend implements ApiBackend, ForwardHandler {
   ): Promise<ForwardResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const s = this.c.raft.status();
+      const { raft } = this.c;
       const left = Math.max(1, deadline - Date.now());
+      const leader = raft.currentLeader();
       try {
-        if (s.role === 'leader') return await local(left);
-        if (s.leader !== null) return await this.forward(s.leader, req, deadline);
+        if (raft.currentRole() === 'leader') return await local(left);
+        if (leader !== null) return await this.forward(leader, req, deadline);
         throw new RaftError('NOT_LEADER', 'No cluster leader', null);
       } catch (err) {
         // All three are refusals before anything was appended; a transfer ends within an

@@ -64,7 +64,7 @@ export class Snapshotter {
   /** Called after each apply; the snapshot itself runs after the driver's advance(). */
   afterApply(): void {
     if (this.scheduled || this.running !== null) return;
-    const snapshotIndex = this.c.raft.status().snapshotIndex;
+    const snapshotIndex = this.c.raft.snapshotIndex();
     if (snapshotIndex !== this.baseline.index) {
       // Taken here (take() set the rows at its index), installed from the leader, or loaded at
       // start: the rows now are at most a few entries past the snapshot's.

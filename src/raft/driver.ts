@@ -158,7 +158,7 @@ export class RaftDriver {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    const term = this.c.raft.status().term;
+    const term = this.c.raft.currentTerm();
     this.schedule();
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {

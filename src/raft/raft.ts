@@ -441,6 +441,24 @@ export class RaftNode {
     this.inReady = null;
   }
 
+  // Cheap single fields of status(), for per-request and per-apply paths (status() builds a
+  // fresh record, with every follower's progress on a leader).
+  currentTerm(): number {
+    return this.term;
+  }
+
+  currentRole(): Role {
+    return this.role;
+  }
+
+  currentLeader(): NodeId | null {
+    return this.leader;
+  }
+
+  snapshotIndex(): number {
+    return this.snapshot?.meta.index ?? 0;
+  }
+
   status(): RaftStatus {
     let progress: Record<NodeId, ProgressStatus> | null = null;
     if (this.role === 'leader') {
