@@ -298,12 +298,19 @@ export class RaftDriver {
     await this.c.storage.persist({ snapshot: rd.snapshot, entries: rd.entries, hardState });
   }
 
-  /** Writes a commit-only hard state still waiting for a durable write to ride on. */
+  /**
+   * Writes a commit-only hard state still waiting for a durable write to ride on. Best effort:
+   * the commit index need not be durable, so a failure only costs a restart some re-applying.
+   */
   private async flushHardState(): Promise<void> {
     const hardState = this.unwrittenHard;
     if (hardState === null) return;
     this.unwrittenHard = null;
-    await this.c.storage.persist({ snapshot: null, entries: [], hardState });
+    try {
+      await this.c.storage.persist({ snapshot: null, entries: [], hardState });
+    } catch (err) {
+      this.c.logger.warn({ err }, 'could not write the last commit index at shutdown');
+    }
   }
 
   private applyEntry(e: Entry): void {
