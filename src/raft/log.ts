@@ -116,7 +116,7 @@ export class RaftLog {
    * ignored: a later write that carries them reports them.
    */
   markStable(index: number, term: number): void {
-    if (index < this.unstableFrom || index >= this.handedFrom) return;
+    if (index < this.unstableFrom) return;
     if (this.termAt(index) !== term) return;
     this.unstableFrom = index + 1;
   }

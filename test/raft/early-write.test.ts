@@ -141,18 +141,31 @@ test('a write report about entries rewritten while it ran is ignored; a later on
   assert.equal(log.stableIndex(), 7, 'a late report never moves the stable index back');
 });
 
-test('a write report about an entry whose term changed is ignored', () => {
+test('a write report about an index that now holds another term is ignored, even once the replacement is handed out', () => {
+  // 2-3 of term 1 are handed out; a new leader replaces them from 2 with 2-4 of term 2, and
+  // those are handed out too, all before the first write reports. Index 3 is still in the log
+  // and below the handed-out cursor: only its term tells that the report is stale.
   const log = new RaftLog(0, 0, [normal(1, 1)]);
   log.append(normal(2, 1));
+  log.append(normal(3, 1));
   log.handOut();
   log.truncateFrom(2, 1);
-  log.append(normal(2, 2));
-  log.markStable(2, 1);
-  assert.equal(log.stableIndex(), 1);
-  assert.equal(log.hasUnhanded(), true, 'the replacement still needs a write');
+  for (let i = 2; i <= 4; i++) log.append(normal(i, 2));
+  assert.deepEqual(
+    log.handOut().map((e) => [e.index, e.term]),
+    [
+      [2, 2],
+      [3, 2],
+      [4, 2],
+    ],
+  );
+  log.markStable(3, 1);
+  assert.equal(log.stableIndex(), 1, 'the disk still holds the old 2-3, not the new ones');
+  log.markStable(4, 2);
+  assert.equal(log.stableIndex(), 4);
 });
 
-test('a follower stepping down mid-write leaves early writes of the old term unreported', () => {
+test("a leader stepping down mid-write writes the new leader's entry; the report of its own old one claims nothing", () => {
   const n = leader();
   n.raft.propose(enc('a'));
   n.raft.ready();
@@ -177,4 +190,5 @@ test('a follower stepping down mid-write leaves early writes of the old term unr
     [[b, 3]],
     "the new leader's entry is written; the old report did not claim it",
   );
+  assert.equal(rd.stableIndex, b - 1, 'b of term 2 never counted as on disk');
 });
