@@ -64,7 +64,7 @@ async function crash(
 
 test(
   'SIGKILLed peer processes are declared failed across Go and Sappers',
-  { timeout: 180_000 },
+  { timeout: 240_000 },
   async (t) => {
     const { go, ts, all } = await formMixed('local');
     const goSide = new Set<PeerProcess>(go);

@@ -26,7 +26,7 @@ function failureVerdicts(p: PeerProcess, name: string): string[] {
 
 test(
   'SIGTERM leaves gracefully, seen as left by Go and Sappers',
-  { timeout: 180_000 },
+  { timeout: 240_000 },
   async () => {
     const { go, ts, all } = await formMixed('lan', { log: true });
     const goSide = new Set<PeerProcess>(go);
