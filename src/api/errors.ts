@@ -73,6 +73,12 @@ export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
   return reply.send(e.field === null ? { error: e.message } : { error: e.message, field: e.field });
 }
 
+/** The answer to a failure nothing expected (logged by the caller). */
+export function internalError(err: unknown): ApiError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError(500, `internal error: ${message}`, null, true);
+}
+
 /** Turns fastify's own errors (body parsing, limits, bad URLs) and stray throws into answers. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -80,7 +86,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const mapped = fromFastifyError(err, req);
     if (mapped !== null) return sendError(reply, mapped);
     req.log.error({ err }, 'request failed');
-    return sendError(reply, new ApiError(500, `internal error: ${err.message}`, null, true));
+    return sendError(reply, internalError(err));
   });
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, new ApiError(404, `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)),

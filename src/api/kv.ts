@@ -137,7 +137,8 @@ function refuseSessions(q: Query): void {
 
 function bodyBytes(body: unknown): Uint8Array {
   if (body === undefined || body === null) return new Uint8Array(0);
-  if (body instanceof Uint8Array) return new Uint8Array(body); // a copy, off the socket's buffer
+  // Not copied: the command's encoding copies the bytes before anything keeps them.
+  if (body instanceof Uint8Array) return body;
   throw new Error(`kv body parsed as ${typeof body}, expected bytes`);
 }
 

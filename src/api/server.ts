@@ -10,7 +10,15 @@
 // - Client errors are JSON {"error", "field"}; an oversized value is 413 naming "value".
 // - Integers above 2^53-1 (flags, cas, index) are refused, as are negative waits; sessions
 //   (?acquire, ?release) are refused rather than faked.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+  type FastifyServerOptions,
+  type RawServerDefault,
+} from 'fastify';
 import { agentRoutes } from './agent.ts';
 import type { ApiBackend } from './backend.ts';
 import { clusterRoutes } from './cluster.ts';
@@ -18,6 +26,7 @@ import type { ApiContext } from './context.ts';
 import { frameworkError, installErrorHandlers } from './errors.ts';
 import { eventsRoutes } from './events.ts';
 import { kvRoutes, MAX_VALUE_BYTES } from './kv.ts';
+import { handleKvPutFast } from './kv-put-fast.ts';
 import { operatorRoutes } from './operator.ts';
 import { sappersRoutes } from './sappers.ts';
 import { seedCompatRoutes } from './seed-compat.ts';
@@ -32,6 +41,11 @@ export interface ApiServerOptions {
   readonly requestTimeoutMs?: number;
   /** Source of blocking-query jitter, in [0, 1); tests pin it. */
   readonly random?: () => number;
+  /**
+   * Plain `PUT /v1/kv/<key>` requests skip fastify (kv-put-fast.ts); on by default. Off only
+   * to compare the two routes' answers. fastify's inject() never takes the direct route.
+   */
+  readonly directKvPut?: boolean;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 7000;
@@ -45,12 +59,17 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     random: options.random ?? Math.random,
     lifecycle: { closing: new AbortController() },
   };
+  const direct: FastifyServerFactory<RawServerDefault> = (handler, opts) =>
+    httpServer(opts, (req, res) => {
+      if (!handleKvPutFast(ctx, options.logger, req, res)) handler(req, res);
+    });
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: DEFAULT_BODY_LIMIT,
     frameworkErrors: frameworkError,
     // Two INFO lines per request cost ~10% of the write path; requests are logged at DEBUG.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(options.directKvPut === false ? {} : { serverFactory: direct }),
   });
   app.addHook('onResponse', (req, reply, done) => {
     req.log.debug(
@@ -80,4 +99,17 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   void scoped(clusterRoutes);
   void scoped(txnRoutes);
   return app;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The HTTP/1.1 server fastify would create itself, with its timeouts, around `handler`. */
+function httpServer(opts: FastifyServerOptions, handler: Handler): RawServerDefault {
+  const server = createServer(handler);
+  if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
+  if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
+  server.setTimeout(opts.connectionTimeout ?? 0);
+  if (opts.maxRequestsPerSocket !== undefined && opts.maxRequestsPerSocket > 0)
+    server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+  return server;
 }
