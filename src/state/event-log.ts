@@ -25,7 +25,7 @@
 import type { CanonicalValue } from './canonical.ts';
 import type { CommandType } from './commands.ts';
 import { eventCanonicalJson } from './event-encoding.ts';
-import { sha256Concat } from './sha256.ts';
+import { sha256HexAfter } from './sha256.ts';
 
 export type EventType = CommandType | 'raft.conf';
 export type EventData = { readonly [key: string]: CanonicalValue };
@@ -77,13 +77,9 @@ const VERIFY_CHUNK = 5000;
 
 export type NewEvent = Omit<ChainEvent, 'prev' | 'hash'>;
 
+/** Hex SHA-256(bytes of `e.prev` || canonical encoding). */
 export function hashEvent(e: Omit<ChainEvent, 'hash'>): string {
-  return digestEvent(Buffer.from(e.prev, 'hex'), e).toString('hex');
-}
-
-/** Raw SHA-256(prev || canonical encoding), `prevBytes` being the bytes `e.prev` spells. */
-function digestEvent(prevBytes: Uint8Array, e: Omit<ChainEvent, 'hash'>): Buffer {
-  return sha256Concat(prevBytes, eventCanonicalJson(e));
+  return sha256HexAfter(e.prev, eventCanonicalJson(e));
 }
 
 export class EventLog {
@@ -92,11 +88,6 @@ export class EventLog {
   private events: ChainEvent[] = [];
   /** Position of the oldest retained event in `events` (dropped ones are sliced off lazily). */
   private start = 0;
-  /** The head's raw bytes, so append does not decode the hex it just encoded. */
-  private headBytes: { readonly hex: string; readonly raw: Uint8Array } = {
-    hex: GENESIS_HASH,
-    raw: Buffer.alloc(32),
-  };
 
   constructor(retainedMax = DEFAULT_EVENTS_RETAINED_MAX) {
     if (!Number.isSafeInteger(retainedMax) || retainedMax < 1) {
@@ -138,7 +129,6 @@ export class EventLog {
       throw new Error(`event index ${e.index} does not follow ${this.lastIndex}`);
     }
     const prev = this.head;
-    const prevRaw = this.headBytes.hex === prev ? this.headBytes.raw : Buffer.from(prev, 'hex');
     // Built once; the digest reads only the hashed fields, then the hash is filled in.
     const event: { -readonly [K in keyof ChainEvent]: ChainEvent[K] } = {
       index: e.index,
@@ -150,9 +140,7 @@ export class EventLog {
       prev,
       hash: '',
     };
-    const raw = digestEvent(prevRaw, event);
-    event.hash = raw.toString('hex');
-    this.headBytes = { hex: event.hash, raw };
+    event.hash = hashEvent(event);
     this.events.push(event);
     this.trim();
     return event;

@@ -5,17 +5,9 @@
 import * as crypto from 'node:crypto';
 
 interface OneShot {
-  (algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Buffer;
   (algorithm: string, data: Uint8Array, outputEncoding: 'hex'): string;
 }
 const oneShot: OneShot | null = typeof crypto.hash === 'function' ? crypto.hash : null;
-
-/** Raw 32-byte digest. */
-export function sha256(data: Uint8Array): Buffer {
-  return oneShot !== null
-    ? oneShot('sha256', data, 'buffer')
-    : crypto.createHash('sha256').update(data).digest();
-}
 
 export function sha256Hex(data: Uint8Array): string {
   return oneShot !== null
@@ -28,14 +20,15 @@ const UTF8_BYTES_PER_UNIT_MAX = 3;
 let scratch = Buffer.allocUnsafe(4096);
 
 /**
- * Raw SHA-256 of `prefix || UTF-8(text)`: the two are written into a reused scratch buffer, so
- * the digest is one call and no per-event buffers are allocated.
+ * Hex SHA-256 of `bytes(prefixHex) || UTF-8(text)`, where bytes(prefixHex) is what
+ * Buffer.from(prefixHex, 'hex') gives. Both are written into a reused scratch buffer and the
+ * digest comes back as a string, so no buffer is allocated per event.
  */
-export function sha256Concat(prefix: Uint8Array, text: string): Buffer {
-  const bound = prefix.byteLength + text.length * UTF8_BYTES_PER_UNIT_MAX;
+export function sha256HexAfter(prefixHex: string, text: string): string {
+  const bound = (prefixHex.length >>> 1) + text.length * UTF8_BYTES_PER_UNIT_MAX;
   if (bound > scratch.byteLength)
     scratch = Buffer.allocUnsafe(Math.max(bound, 2 * scratch.byteLength));
-  scratch.set(prefix, 0);
-  const written = scratch.write(text, prefix.byteLength, 'utf8');
-  return sha256(scratch.subarray(0, prefix.byteLength + written));
+  const prefixBytes = scratch.write(prefixHex, 0, 'hex');
+  const written = scratch.write(text, prefixBytes, 'utf8');
+  return sha256Hex(scratch.subarray(0, prefixBytes + written));
 }
