@@ -66,6 +66,8 @@ export function handleKvPutFast(
   req: IncomingMessage,
   res: ServerResponse,
 ): boolean {
+  // While the server closes, fastify answers new requests (503, closing the connection).
+  if (ctx.lifecycle.closing.signal.aborted) return false;
   const put = plainKvPut(req.method, req.url, req.headers['content-length']);
   if (put === null) return false;
   const startedMs = performance.now();
