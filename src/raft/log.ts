@@ -1,8 +1,13 @@
-// The core's view of the log: entries after a compaction point, in memory. Entries at or after
+// The core's view of the log: entries after a compaction point. Entries at or after
 // `unstableFrom` are not known to be on disk; those at or after `handedFrom` have not yet been
 // handed to the driver for persistence. Several writes may be under way at once (a leader
 // pipelines them); they complete in the order they were handed out.
+// With a LogReader, only entries after `memStart` are kept in memory: older ones, applied and
+// on disk, are forgotten (forget()) and read back from the disk when a lagging follower or a
+// snapshot needs them, so the heap holds a short window instead of everything since the last
+// snapshot.
 import { invariant, RaftError } from './errors.ts';
+import type { LogReader } from './storage.ts';
 import type { Entry } from './types.ts';
 
 export function entryBytes(e: Entry): number {
@@ -13,7 +18,10 @@ export class RaftLog {
   /** Index of the last entry compacted away (its term is `startTerm`). */
   private startIndex: number;
   private startTerm: number;
+  /** Entries after the last one only on disk (>= startIndex): entries[0] is memStart + 1. */
+  private memStart: number;
   private entries: Entry[];
+  private reader: LogReader | null = null;
   /** First index not known to be on disk. */
   private unstableFrom: number;
   /** First index not yet handed out for persistence (>= unstableFrom). */
@@ -22,6 +30,7 @@ export class RaftLog {
   constructor(startIndex: number, startTerm: number, entries: readonly Entry[]) {
     this.startIndex = startIndex;
     this.startTerm = startTerm;
+    this.memStart = startIndex;
     this.entries = [...entries];
     entries.forEach((e, i) => {
       invariant(e.index === startIndex + 1 + i, `log entry ${e.index} out of place`);
@@ -30,12 +39,22 @@ export class RaftLog {
     this.handedFrom = this.unstableFrom;
   }
 
+  /** Lets forget() drop entries from memory; they are read back from `reader` when needed. */
+  setReader(reader: LogReader): void {
+    this.reader = reader;
+  }
+
   firstIndex(): number {
     return this.startIndex + 1;
   }
 
   lastIndex(): number {
-    return this.startIndex + this.entries.length;
+    return this.memStart + this.entries.length;
+  }
+
+  /** First index held in memory (entries before it, down to firstIndex(), are on disk only). */
+  inMemoryFrom(): number {
+    return this.memStart + 1;
   }
 
   lastTerm(): number {
@@ -50,10 +69,18 @@ export class RaftLog {
   }
 
   at(index: number): Entry {
-    const e = this.entries[index - this.startIndex - 1];
+    if (index <= this.memStart && index > this.startIndex) return this.read(index);
+    const e = this.entries[index - this.memStart - 1];
     if (e === undefined) {
       throw new RaftError('COMPACTED', `log entry ${index} is not in memory`);
     }
+    return e;
+  }
+
+  /** An entry forgotten from memory: it was on disk when forgotten, and must still be. */
+  private read(index: number): Entry {
+    const e = this.reader?.entry(index);
+    invariant(e?.index === index, `log entry ${index} missing from the disk`);
     return e;
   }
 
@@ -102,7 +129,8 @@ export class RaftLog {
   truncateFrom(index: number, committed: number): void {
     invariant(index > committed, `truncating committed entry ${index} (commit ${committed})`);
     invariant(index > this.startIndex, `truncating below the compaction point ${index}`);
-    this.entries.length = Math.max(0, index - this.startIndex - 1);
+    invariant(index > this.memStart, `truncating forgotten entry ${index}`);
+    this.entries.length = Math.max(0, index - this.memStart - 1);
     if (this.unstableFrom > index) this.unstableFrom = index;
     if (this.handedFrom > index) this.handedFrom = index;
   }
@@ -126,15 +154,30 @@ export class RaftLog {
     if (index <= this.startIndex) return;
     invariant(index <= this.lastIndex(), `compact ${index} beyond last ${this.lastIndex()}`);
     const term = this.at(index).term;
-    this.entries = this.entries.slice(index - this.startIndex);
+    if (index > this.memStart) {
+      this.entries = this.entries.slice(index - this.memStart);
+      this.memStart = index;
+    }
     this.startIndex = index;
     this.startTerm = term;
+  }
+
+  /**
+   * Drops entries up to `index` from memory (they stay readable through the reader). Only
+   * entries on disk may go: `index` must not pass the stable index. Without a reader, a no-op.
+   */
+  forget(index: number): void {
+    if (this.reader === null || index <= this.memStart) return;
+    invariant(index <= this.stableIndex(), `forget ${index} beyond stable ${this.stableIndex()}`);
+    this.entries = this.entries.slice(index - this.memStart);
+    this.memStart = index;
   }
 
   /** Replace everything with an empty log starting after a snapshot. */
   reset(index: number, term: number): void {
     this.startIndex = index;
     this.startTerm = term;
+    this.memStart = index;
     this.entries = [];
     this.unstableFrom = index + 1;
     this.handedFrom = index + 1;
@@ -143,7 +186,8 @@ export class RaftLog {
   /** Hands out the entries not yet handed out, for persistence after every earlier write. */
   handOut(): Entry[] {
     if (this.handedFrom > this.lastIndex()) return [];
-    const out = this.entries.slice(this.handedFrom - this.startIndex - 1);
+    invariant(this.handedFrom > this.memStart, `handing out forgotten entry ${this.handedFrom}`);
+    const out = this.entries.slice(this.handedFrom - this.memStart - 1);
     this.handedFrom = this.lastIndex() + 1;
     return out;
   }

@@ -1,10 +1,10 @@
 // In-memory RaftStorage: the reference implementation, and the simulator's "disk".
 import { invariant } from './errors.ts';
 import type { RaftWrite } from './ready.ts';
-import type { RaftStorage } from './storage.ts';
+import type { LogReader, RaftStorage } from './storage.ts';
 import type { Config, Entry, HardState, InitialState, Snapshot } from './types.ts';
 
-export class MemoryStorage implements RaftStorage {
+export class MemoryStorage implements RaftStorage, LogReader {
   private hardState: HardState = { term: 0, vote: null, commit: 0 };
   private snapshot: Snapshot | null = null;
   private entries: Entry[] = [];
@@ -56,6 +56,12 @@ export class MemoryStorage implements RaftStorage {
     const offset = this.firstIndex();
     if (index < offset) return;
     this.entries = this.entries.slice(index - offset + 1);
+  }
+
+  /** The stored entry at `index` (LogReader). */
+  entry(index: number): Entry | undefined {
+    const e = this.entries[index - this.firstIndex()];
+    return e !== undefined && e.index === index ? e : undefined;
   }
 
   /** Index of the first stored entry (or the slot after the snapshot when the log is empty). */

@@ -13,3 +13,12 @@ export interface RaftStorage {
   /** Drop entries with index <= `index` (covered by a saved snapshot). */
   compact(index: number): void;
 }
+
+/**
+ * Synchronous reads of entries already on disk. A core given one keeps only recent entries in
+ * memory (RaftNode.setLogReader) and reads older ones, for a follower that lags, from here.
+ */
+export interface LogReader {
+  /** The stored entry at `index`, or undefined when there is none. */
+  entry(index: number): Entry | undefined;
+}

@@ -32,6 +32,8 @@ export interface ClusterOptions {
     /** What leaders do during their writes besides applying (RaftNode.earlyReady). */
     readonly early: EarlyMode;
   };
+  /** Entries a core keeps in memory behind its applied, stable index (null: all). */
+  readonly memoryLogKeep: number | null;
   readonly trace: boolean;
 }
 
@@ -128,6 +130,7 @@ export class Cluster {
         },
         crashBeforeSend: (id) => this.tornCrash(id),
         early: this.opts.disk.early,
+        memoryLogKeep: this.opts.memoryLogKeep,
         diskDelayMs: () => {
           const { slowRate, maxDelayMs } = this.opts.disk;
           return slowRate > 0 && diskRng.chance(slowRate) ? diskRng.range(1, maxDelayMs) : 0;

@@ -56,6 +56,8 @@ export interface NodeEnv {
   count(what: string): void;
   /** What a leader does while its write is under way, besides applying (earlyReady). */
   readonly early: EarlyMode;
+  /** Entries a core keeps in memory behind its applied, stable index (null: all). */
+  readonly memoryLogKeep: number | null;
   /** How long this node's next disk write takes (0: it is done at once). */
   diskDelayMs(node: NodeId): number;
   /** Runs `fn` after `delayMs` of simulated time. */
@@ -151,6 +153,19 @@ export class SimNode {
     const initial = this.storage.initialState();
     const random = this.rng.fork(`incarnation:${this.incarnation++}`);
     this.core = new RaftNode({ ...this.baseOptions, random }, initial);
+    const keep = this.env.memoryLogKeep;
+    if (keep !== null) {
+      const disk = this.storage;
+      this.core.setLogReader(
+        {
+          entry: (index) => {
+            this.env.count('logReadFromDisk');
+            return disk.entry(index);
+          },
+        },
+        keep,
+      );
+    }
     this.kv = new Kv();
     const snap = initial.snapshot;
     if (snap !== null) this.kv.restore(snap.data);

@@ -64,6 +64,9 @@ export function makeSetup(seed: number, overrides: SetupOverrides = {}): RunSetu
   const diskMaxDelayMs = rng.range(1, 5);
   // What a leader does during its writes: the real driver's choice ('none') most often.
   const early = rng.pick<EarlyMode>(['none', 'none', 'appends', 'writes']);
+  // How many applied, stable entries a core keeps in memory; older ones are read back from the
+  // disk (RaftNode.setLogReader). null: all of them, as before log readers existed.
+  const memoryLogKeep = rng.pick<number | null>([null, 0, 2, 8]);
 
   const nodes = overrides.nodes ?? pickedNodes;
   const profileName = overrides.profile ?? pickedProfile;
@@ -103,6 +106,7 @@ export function makeSetup(seed: number, overrides: SetupOverrides = {}): RunSetu
       snapshotEvery: [20, 50],
       snapshotKeep,
       disk: { slowRate: diskSlowRate, maxDelayMs: diskMaxDelayMs, early },
+      memoryLogKeep,
       trace: overrides.trace === true,
     },
     clients: {

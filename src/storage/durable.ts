@@ -5,6 +5,7 @@
 import {
   MemoryStorage,
   RaftInvariantError,
+  type Entry,
   type InitialState,
   type RaftWrite,
   type Snapshot,
@@ -42,6 +43,11 @@ export interface DurableRaftStorage {
   compact(index: number): Promise<void>;
   /** Snapshots kept, newest first (operators: `--trigger-snapshot` prints them). */
   listSnapshots(): Promise<readonly SnapshotFile[]>;
+  /**
+   * The stored entry at `index`, read synchronously (LogReader: the core reads entries it no
+   * longer keeps in memory); undefined when there is none.
+   */
+  entry(index: number): Entry | undefined;
   /** Index of the first stored entry, or the slot after the snapshot when the log is empty. */
   firstIndex(): number;
   /** Index of the last stored entry, or the snapshot's when the log is empty. */
@@ -98,6 +104,10 @@ export class MemoryDurableStorage implements DurableRaftStorage {
       const meta = this.disk.storedSnapshot()?.meta;
       return meta === undefined ? [] : [{ index: meta.index, term: meta.term, path: '(memory)' }];
     });
+  }
+
+  entry(index: number): Entry | undefined {
+    return this.closed ? undefined : this.disk.entry(index);
   }
 
   firstIndex(): number {

@@ -22,7 +22,7 @@ import {
   type RaftWrite,
   type Snapshot,
 } from '../raft/index.ts';
-import { encodeEntry, seal } from './codec.ts';
+import { decodeEntry, encodeEntry, seal } from './codec.ts';
 import type { DurableRaftStorage, StorageLogger } from './durable.ts';
 import { StorageError } from './errors.ts';
 import { claimDataDir, loadState, type LmdbHandles } from './lmdb-load.ts';
@@ -173,6 +173,17 @@ export class LmdbStorage implements DurableRaftStorage {
       });
       if (!more || this.closed) return;
     }
+  }
+
+  entry(index: number): Entry | undefined {
+    if (this.closed) return undefined;
+    let raw = this.io.log.getBinary(index);
+    if (raw === undefined) {
+      // A read snapshot older than the last commit would miss it: read again from a fresh one.
+      this.io.root.resetReadTxn();
+      raw = this.io.log.getBinary(index);
+    }
+    return raw === undefined ? undefined : decodeEntry(raw);
   }
 
   firstIndex(): number {

@@ -117,6 +117,23 @@ export function storageCompliance(name: string, factory: HarnessFactory): void {
         return s2;
       }));
 
+    test('entry() reads back what persist wrote, the overwritten suffix and compaction included', () =>
+      withDisk(async (s) => {
+        assert.equal(s.entry(1), undefined, 'nothing stored yet');
+        const log = [...entries(1, 3, 1), confEntry(4, 1), normal(5, 1)];
+        await s.persist(ready({ entries: log }));
+        for (const e of log) assert.deepEqual(s.entry(e.index), e);
+        assert.equal(s.entry(6), undefined, 'beyond the end');
+        await s.persist(ready({ entries: entries(4, 4, 2) }));
+        assert.deepEqual(s.entry(4), entries(4, 4, 2)[0]);
+        assert.equal(s.entry(5), undefined, 'the old suffix is gone');
+        await s.saveSnapshot(snapshot(3, 1));
+        await s.compact(3);
+        // An implementation may keep more than asked (see compact()), never less.
+        assert.deepEqual(s.entry(4), entries(4, 4, 2)[0]);
+        return s;
+      }));
+
     test('a local snapshot keeps the log; compaction keeps what follows the snapshot', () =>
       withDisk(async (s, reopen) => {
         await s.persist(ready({ entries: entries(1, 10, 1), hardState: hard(1, 'n1', 10) }));
