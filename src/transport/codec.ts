@@ -2,6 +2,7 @@
 // Decoding never throws: bad input comes back as a WireError naming what was wrong.
 import { Packr } from 'msgpackr';
 import { takeOut } from '../codec/index.ts';
+import { readAppMessage } from './app-reader.ts';
 import type { Message } from '../raft/messages.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from './frame-decoder.ts';
 import { messageSize, writeMessage } from './message-writer.ts';
@@ -57,16 +58,30 @@ export function encodeHello(from: string, to: string, addr?: string): Buffer {
   return frame;
 }
 
-/** Decodes and validates one frame payload (without its length prefix). */
+/**
+ * Decodes and validates one frame payload (without its length prefix). Plain AppendEntries
+ * take a hand-written reader (app-reader.ts); everything else, and anything it does not
+ * accept, goes through msgpackr and the schema.
+ */
 export function decodeMessage(payload: Uint8Array): Message | WireError {
+  const fast = readAppMessage(payload);
+  if (fast !== null) return fast;
   const r = unpack(payload);
   return r instanceof WireError ? r : validateMessage(r.value);
 }
 
 /** Decodes what may follow a hello: a Raft message or an application frame. */
 export function decodeInbound(payload: Uint8Array): Message | AppFrame | WireError {
+  const fast = readAppMessage(payload);
+  if (fast !== null) return fast;
   const r = unpack(payload);
   return r instanceof WireError ? r : validateInbound(r.value);
+}
+
+/** decodeMessage without the hand-written reader (for tests comparing the two). */
+export function decodeMessageGeneric(payload: Uint8Array): Message | WireError {
+  const r = unpack(payload);
+  return r instanceof WireError ? r : validateMessage(r.value);
 }
 
 export function decodeHello(payload: Uint8Array): Hello | WireError {
