@@ -9,7 +9,7 @@ import { readAppMessage } from '../../src/transport/app-reader.ts';
 import { decodeMessageGeneric } from '../../src/transport/codec.ts';
 import { decodeMessage, encodeMessage, WireError } from '../../src/transport/index.ts';
 import { arbNormalEntry, arbUint } from '../storage/msgpack-edges.ts';
-import { arbMessage } from './helpers.ts';
+import { appInCoreOrder, arbMessage } from './helpers.ts';
 
 function payloadOf(m: Message): Uint8Array {
   const f = encodeMessage(m);
@@ -33,26 +33,7 @@ const asciiId = fc.string({
 });
 
 /** AppendEntries as the core builds them, with ids a deployment uses. */
-const plainApp: fc.Arbitrary<Message> = fc
-  .tuple(
-    asciiId,
-    asciiId,
-    arbUint,
-    arbUint,
-    arbUint,
-    arbUint,
-    fc.array(arbNormalEntry, { maxLength: 24 }),
-  )
-  .map(([from, to, term, prevIndex, prevTerm, commit, entries]) => ({
-    type: 'app',
-    to,
-    prevIndex,
-    prevTerm,
-    entries,
-    commit,
-    from,
-    term,
-  }));
+const plainApp = appInCoreOrder(asciiId, arbUint, arbNormalEntry);
 
 test('plain AppendEntries are read by hand, exactly as msgpackr and the schema read them', () => {
   fc.assert(

@@ -33,6 +33,26 @@ const entry: fc.Arbitrary<Entry> = fc.oneof(
   rec({ type: fc.constant('conf'), term: uint, index: uint, change, config }),
 );
 
+/** AppendEntries with `ids`, in the key order the core builds (spread, then from and term). */
+export function appInCoreOrder(
+  ids: fc.Arbitrary<string>,
+  uints: fc.Arbitrary<number>,
+  entries: fc.Arbitrary<Entry>,
+): fc.Arbitrary<Message> {
+  return fc
+    .tuple(ids, ids, uints, uints, uints, uints, fc.array(entries, { maxLength: 24 }))
+    .map(([from, to, term, prevIndex, prevTerm, commit, list]) => ({
+      type: 'app',
+      to,
+      prevIndex,
+      prevTerm,
+      entries: list,
+      commit,
+      from,
+      term,
+    }));
+}
+
 /** Any valid Message, every type of the union. */
 export const arbMessage: fc.Arbitrary<Message> = fc.oneof(
   rec({

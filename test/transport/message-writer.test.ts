@@ -8,7 +8,7 @@ import type { Entry } from '../../src/raft/types.ts';
 import { decodeMessage, encodeMessage, WireError } from '../../src/transport/index.ts';
 import { messageSize, writeMessage } from '../../src/transport/message-writer.ts';
 import { arbNormalEntry, arbUint, UINT_EDGES } from '../storage/msgpack-edges.ts';
-import { arbMessage } from './helpers.ts';
+import { appInCoreOrder, arbMessage } from './helpers.ts';
 
 const packr = new Packr({ useRecords: false });
 
@@ -40,18 +40,7 @@ const id = fc.oneof(
 );
 
 /** AppendEntries in the key order the core builds (spread, then from/term). */
-const coreApp: fc.Arbitrary<Message> = fc
-  .tuple(id, id, arbUint, arbUint, arbUint, arbUint, fc.array(arbNormalEntry, { maxLength: 24 }))
-  .map(([from, to, term, prevIndex, prevTerm, commit, entries]) => ({
-    type: 'app',
-    to,
-    prevIndex,
-    prevTerm,
-    entries,
-    commit,
-    from,
-    term,
-  }));
+const coreApp = appInCoreOrder(id, arbUint, arbNormalEntry);
 
 const coreAppResp: fc.Arbitrary<Message> = fc
   .tuple(id, id, arbUint, fc.boolean(), arbUint, arbUint, arbUint)
