@@ -1,6 +1,7 @@
-// Microbenchmark of the per-write Raft encoders, not part of the tests: the lmdb log record of a
-// normal entry (encodeEntry) and the AppendEntries frame (encodeMessage), each against the
-// generic msgpackr path it replaced (seal() and pack + length prefix). Prints µs per entry.
+// Microbenchmark of the per-write Raft codecs, not part of the tests: the lmdb log record of a
+// normal entry (encodeEntry), the AppendEntries frame (encodeMessage) and a follower's decoding
+// of it (decodeMessage), each against the generic msgpackr path it replaced (seal(), pack +
+// length prefix, unpack + schema). Prints µs per entry.
 //   npx tsx bench/raft-codec.ts [--entries N] [--data-bytes N] [--rounds N]
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -8,7 +9,7 @@ import { Packr } from 'msgpackr';
 import type { Message } from '../src/raft/messages.ts';
 import type { Entry } from '../src/raft/types.ts';
 import { encodeEntry, seal } from '../src/storage/codec.ts';
-import { encodeMessage } from '../src/transport/codec.ts';
+import { decodeMessage, decodeMessageGeneric, encodeMessage } from '../src/transport/codec.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -73,7 +74,18 @@ const frameUs = time('AppendEntries frame, fast path', entriesN, () => {
   const f = encodeMessage(app);
   sink += f instanceof Buffer ? f.length : 0;
 });
+const encoded = encodeMessage(app);
+if (!(encoded instanceof Buffer)) throw new Error('the AppendEntries frame does not encode');
+const payload = encoded.subarray(4);
+const termOf = (m: unknown): number => (m as { term?: number }).term ?? 0;
+const unpackUs = time('AppendEntries decode, generic (msgpackr)', entriesN, () => {
+  sink += termOf(decodeMessageGeneric(payload));
+});
+const readUs = time('AppendEntries decode, fast path', entriesN, () => {
+  sink += termOf(decodeMessage(payload));
+});
 console.log(
-  `speed-up: record ${(sealUs / entryUs).toFixed(2)}x, frame ${(packUs / frameUs).toFixed(2)}x`,
+  `speed-up: record ${(sealUs / entryUs).toFixed(2)}x, frame ${(packUs / frameUs).toFixed(2)}x, ` +
+    `decode ${(unpackUs / readUs).toFixed(2)}x`,
 );
 if (sink === 0) console.log('(nothing encoded)');

@@ -67,10 +67,15 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/** The JSON body of a client error (`plain` errors are answered with their message instead). */
+export function errorBody(e: ApiError): { error: string; field?: string } {
+  return e.field === null ? { error: e.message } : { error: e.message, field: e.field };
+}
+
 export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
   reply.code(e.status);
   if (e.plain) return reply.type('text/plain; charset=utf-8').send(e.message);
-  return reply.send(e.field === null ? { error: e.message } : { error: e.message, field: e.field });
+  return reply.send(errorBody(e));
 }
 
 /** The answer to a failure nothing expected (logged by the caller). */

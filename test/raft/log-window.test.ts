@@ -57,6 +57,13 @@ test('only stable entries may be forgotten; a forgotten entry missing on disk is
   assert.throws(() => rl.truncateFrom(4, 2), /forgotten/);
 });
 
+test('setLogReader refuses a window that is not a non-negative integer', () => {
+  const n = direct('n1', voters('n1'));
+  for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+    assert.throws(() => n.raft.setLogReader(n.storage, bad), /keepEntries must be/);
+  assert.equal(n.raft.inMemoryFrom(), 1, 'nothing changed');
+});
+
 test('without a reader nothing is forgotten', () => {
   const rl = new RaftLog(0, 0, log(1, 1, 1));
   rl.markStable(3, 1);
