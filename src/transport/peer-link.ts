@@ -76,6 +76,17 @@ export class PeerLink {
     }
   }
 
+  /**
+   * The peer just proved it is up (it connected to us): a link waiting out its backoff dials
+   * now, with the backoff reset. A link that is connected or dialing is left alone.
+   */
+  peerIsUp(): void {
+    if (this.#state !== 'waiting') return;
+    this.#attempt = 0;
+    this.#clearTimer();
+    this.#dial();
+  }
+
   /** Closes the connection for good and discards queued frames. */
   close(): Promise<void> {
     if (this.#state === 'closed') return this.#closed;

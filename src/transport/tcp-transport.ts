@@ -296,6 +296,9 @@ class Transport implements TcpTransport {
       previous.destroy();
     }
     this.#inboundByPeer.set(peer, socket);
+    // A restarted peer is reachable again: our link to it need not wait out its backoff
+    // (up to backoffMaxMs), during which none of our answers could reach it.
+    this.#links.get(peer)?.peerIsUp();
     socket.once('close', () => {
       if (this.#inboundByPeer.get(peer) !== socket) return;
       this.#inboundByPeer.delete(peer);

@@ -214,6 +214,24 @@ test('a restarted receiver on the same port gets messages again after reconnect'
   await Promise.all([a.t.stop(), b2.t.stop()]);
 });
 
+test('a peer that connects to us is redialed at once, not after its backoff', T, async () => {
+  // Backoff so long that only the peer's own connection can bring the link back in time.
+  const slow = { ...fastTuning, backoffMinMs: 60_000, backoffMaxMs: 60_000 };
+  const dir = new Map<string, string>();
+  const a = await startNode('a', dir, slow);
+  const b1 = await startNode('b', dir, slow);
+  await roundTrip(a, b1, 0);
+  await b1.t.stop();
+  // a's link to b fails and waits out its backoff (a minute).
+  a.t.send([appendMessage('a', 'b', 1)]);
+  await waitFor(() => a.t.stats().peers['b']?.connected === false, 5000, 'a loses b');
+  await new Promise((r) => setTimeout(r, 200));
+  const b2 = await startNode('b', dir, slow, b1.port);
+  await roundTrip(b2, a, 2); // b dials a: a learns that b is back
+  await roundTrip(a, b2, 3);
+  await Promise.all([a.t.stop(), b2.t.stop()]);
+});
+
 test('a stalled and an unreachable peer neither block others nor grow queues', T, async () => {
   const dir = new Map<string, string>();
   const maxQueued = 256 * 1024;
