@@ -5,9 +5,21 @@
 import { randomBytes } from 'node:crypto';
 import { agreedLeader, memberById, type BenchCluster } from './cluster.ts';
 import { cpuSnapshot, cpuUse, type CpuSnapshot, type CpuUse } from './cpu.ts';
-import { keepAliveAgent, trySend, sleep, waitFor, type HttpTarget } from './http.ts';
+import {
+  keepAliveAgent,
+  trySend,
+  sleep,
+  waitFor,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTarget,
+} from './http.ts';
+import { RawHttpConnection } from './raw-http.ts';
 
 export type Targeting = 'leader' | 'round-robin';
+
+/** The load's HTTP client: the lean one (bench/raw-http.ts) or node:http with keep-alive. */
+export type ClientKind = 'raw' | 'node';
 
 export interface LoadOptions {
   readonly writers: number;
@@ -18,6 +30,7 @@ export interface LoadOptions {
   /** Distinct keys per writer; keys are bench/<writer>/<n mod keysPerWriter>. */
   readonly keysPerWriter: number;
   readonly requestTimeoutMs: number;
+  readonly client: ClientKind;
 }
 
 export interface LoadResult {
@@ -59,6 +72,25 @@ export async function runLoad(c: BenchCluster, o: LoadOptions): Promise<LoadResu
   const targetIds = o.targeting === 'leader' ? [leader] : c.members.map((m) => m.id);
   const targets: HttpTarget[] = targetIds.map((id) => memberById(c, id).http);
   const agent = keepAliveAgent(o.writers);
+  const raw: RawHttpConnection[] = [];
+  /** One writer's way to send: its own raw connection per target, or the shared agent. */
+  const senderFor = (): ((t: HttpTarget, r: HttpRequest) => Promise<HttpResponse>) => {
+    if (o.client === 'node') return (t, r) => trySend(agent, t, r, o.requestTimeoutMs);
+    const conns = new Map<HttpTarget, RawHttpConnection>();
+    return async (t, r) => {
+      let conn = conns.get(t);
+      if (conn === undefined) {
+        conn = new RawHttpConnection(t);
+        conns.set(t, conn);
+        raw.push(conn);
+      }
+      try {
+        return await conn.send(r, o.requestTimeoutMs);
+      } catch (err) {
+        return { status: 0, body: err instanceof Error ? err.message : String(err) };
+      }
+    };
+  };
   const value = makeValue(o.valueBytes);
   let latencies = new Float64Array(1 << 16);
   let count = 0;
@@ -75,12 +107,13 @@ export async function runLoad(c: BenchCluster, o: LoadOptions): Promise<LoadResu
   const t2 = setTimeout(() => (cpuTo = cpuSnapshot(c.pids())), o.warmupMs + o.durationMs);
 
   const writer = async (w: number): Promise<void> => {
+    const sendTo = senderFor();
     for (let seq = 0; performance.now() < measureTo; seq++) {
       const target = targets[(w + seq) % targets.length] ?? targets[0];
       if (target === undefined) return;
       const key = `bench/${w}/${seq % o.keysPerWriter}`;
       const t0 = performance.now();
-      const res = await trySend(agent, target, c.putRequest(key, value), o.requestTimeoutMs);
+      const res = await sendTo(target, c.putRequest(key, value));
       const t1 = performance.now();
       const counted = t1 >= measureFrom && t1 < measureTo;
       if (c.acknowledged(res)) {
@@ -103,6 +136,7 @@ export async function runLoad(c: BenchCluster, o: LoadOptions): Promise<LoadResu
     await Promise.all(Array.from({ length: o.writers }, (_, w) => writer(w)));
   } finally {
     agent.destroy();
+    for (const conn of raw) conn.close();
     clearTimeout(t1);
     clearTimeout(t2);
   }

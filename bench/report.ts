@@ -22,6 +22,8 @@ export interface BenchParams {
   readonly warmupS: number;
   readonly durationS: number;
   readonly targeting: string;
+  /** The load's HTTP client (absent in reports from before it could be chosen: node:http). */
+  readonly client?: 'raw' | 'node';
   readonly rounds: number;
   readonly failoverTrials: number;
   readonly keysPerWriter: number;
@@ -195,7 +197,7 @@ export function markdownSection(r: BenchReport): string {
   out.push('| load | |');
   out.push('| --- | --- |');
   out.push(
-    `| client | closed loop, ${p.writers} concurrent writers, ${p.valueBytes}-byte values, keys \`bench/<writer>/<n mod ${p.keysPerWriter}>\`, node:http keep-alive (one socket per writer) |`,
+    `| client | closed loop, ${p.writers} concurrent writers, ${p.valueBytes}-byte values, keys \`bench/<writer>/<n mod ${p.keysPerWriter}>\`, ${p.client === 'raw' ? 'lean HTTP/1.1 client (bench/raw-http.ts), one keep-alive socket per writer' : 'node:http keep-alive (one socket per writer)'} |`,
   );
   out.push(
     `| writes go to | ${p.targeting === 'leader' ? 'the leader (both systems)' : 'all three members round-robin (both systems)'} |`,

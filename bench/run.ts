@@ -19,6 +19,7 @@ import { failoverTrial, recover, type FailoverOptions } from './failover.ts';
 import {
   combineLoads,
   runLoad,
+  type ClientKind,
   type LoadOptions,
   type LoadResult,
   type Targeting,
@@ -50,6 +51,9 @@ const usage = `usage: npm run bench -- [options]
   --slice-s N             measured seconds per interleaved slice (2)
   --failover-trials N     leader kills per system and round (3)
   --target leader|round-robin   where writes go, the same for both systems (leader)
+  --client raw|node       the load's HTTP client, the same for both systems: raw (default) is
+                          a lean HTTP/1.1 keep-alive client (bench/raw-http.ts); node is
+                          node:http with a keep-alive agent, which costs ~3x the client CPU
   --tick-ms N             Sappers --tick-ms and etcd --heartbeat-interval; elections 10x (100)
   --sappers-log-level L   Sappers --log-level (INFO, its default)
   --snapshot-every N      Sappers --snapshot-threshold N and etcd --snapshot-count N (default:
@@ -80,6 +84,7 @@ function parse() {
       rounds: { type: 'string', default: '1' },
       'failover-trials': { type: 'string', default: '3' },
       target: { type: 'string', default: 'leader' },
+      client: { type: 'string', default: 'raw' },
       'tick-ms': { type: 'string', default: '100' },
       'sappers-log-level': { type: 'string', default: 'INFO' },
       'snapshot-every': { type: 'string' },
@@ -117,6 +122,10 @@ function parse() {
     console.error(`bench: --schedule must be interleaved or sequential\n${usage}`);
     process.exit(2);
   }
+  if (values.client !== 'raw' && values.client !== 'node') {
+    console.error(`bench: --client must be raw or node\n${usage}`);
+    process.exit(2);
+  }
   if (values.target !== 'leader' && values.target !== 'round-robin') {
     console.error(`bench: --target must be leader or round-robin\n${usage}`);
     process.exit(2);
@@ -132,6 +141,7 @@ function parse() {
       ? 0
       : Math.round(num('failover-trials', values['failover-trials'], 0, 20)),
     targeting: targetingOf(values.target),
+    client: values.client as ClientKind,
     tickMs: Math.round(num('tick-ms', values['tick-ms'], 10, 1000)),
     sappersLogLevel: values['sappers-log-level'],
     snapshotEvery:
@@ -239,6 +249,7 @@ async function runClusters(
       targeting: o.targeting,
       keysPerWriter: 1024,
       requestTimeoutMs: 10_000,
+      client: o.client,
     };
     if (o.warmupS > 0) {
       for (const r of running) {
@@ -383,6 +394,7 @@ async function main(): Promise<number> {
         warmupS: o.warmupS,
         durationS: o.durationS,
         targeting: o.targeting,
+        client: o.client,
         rounds: o.rounds,
         failoverTrials: o.failoverTrials,
         keysPerWriter: 1024,
