@@ -126,6 +126,7 @@ function parse() {
     console.error(`bench: --client must be raw or node\n${usage}`);
     process.exit(2);
   }
+  const client: ClientKind = values.client === 'node' ? 'node' : 'raw';
   if (values.target !== 'leader' && values.target !== 'round-robin') {
     console.error(`bench: --target must be leader or round-robin\n${usage}`);
     process.exit(2);
@@ -141,7 +142,7 @@ function parse() {
       ? 0
       : Math.round(num('failover-trials', values['failover-trials'], 0, 20)),
     targeting: targetingOf(values.target),
-    client: values.client as ClientKind,
+    client,
     tickMs: Math.round(num('tick-ms', values['tick-ms'], 10, 1000)),
     sappersLogLevel: values['sappers-log-level'],
     snapshotEvery:
