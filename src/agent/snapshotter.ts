@@ -5,7 +5,7 @@
 // (key-value rows, members and retained events; at most MAX_INTERVAL_FACTOR x threshold), so
 // packing the whole state costs about as much per write at 60,000 keys as at 6,000. A table
 // built only by creates still snapshots, at geometrically growing indexes. The state is frozen
-// at one index in O(n) reference copies and encoded in slices of a few milliseconds, so applies
+// at one index in O(n) reference copies and encoded in slices of about a millisecond, so applies
 // and client requests keep flowing while a large snapshot is packed.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';

@@ -4,7 +4,7 @@
 // with no members, no cluster id and an empty chain. A snapshot is data from disk or the wire,
 // so its shape is checked before anything is replaced.
 //
-// encodeSnapshotSliced writes the same bytes as encodeSnapshot in slices of a few milliseconds
+// encodeSnapshotSliced writes the same bytes as encodeSnapshot in slices of about a millisecond
 // with the event loop free in between, so an agent keeps applying entries while a snapshot of
 // a large table is packed: msgpack concatenates, so an array is its header followed by its
 // elements packed in chunks, each chunk's own array header cut off. The key-value rows and the
@@ -77,9 +77,14 @@ export interface SliceOptions {
 
 /** Elements packed per call: under msgpack's 16-bit array size, and small next to sliceMs. */
 const CHUNK_ELEMENTS = 256;
-const SLICE_MS_DEFAULT = 4;
-/** Bytes copied per step when joining the packed parts. */
-const COPY_STEP_BYTES = 4 << 20;
+/**
+ * A leader's slice delays every request in flight by its length, and a busy leader packs a
+ * snapshot for some tens of milliseconds every few seconds: 1 ms slices kept the benchmark's
+ * p99 about 2 ms lower than 4 ms slices, at the same throughput (docs/BENCHMARKS.md).
+ */
+const SLICE_MS_DEFAULT = 1;
+/** Bytes copied per step when joining the packed parts (about a millisecond's work). */
+const COPY_STEP_BYTES = 1 << 20;
 /** Arrays whose rows are written by hand (snapshot-rows.ts); rows of another shape by msgpackr. */
 const ROW_CODECS: Readonly<Record<string, RowCodec<unknown>>> = {
   kv: kvRowCodec,
