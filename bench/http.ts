@@ -1,7 +1,6 @@
-// The one HTTP client both systems are driven with: node:http over keep-alive agents (one
-// agent per benchmark phase, one socket per concurrent request, reused across requests).
-// node:http is used rather than fetch so that no extra dependency is needed and each request
-// costs the same small, predictable amount of client CPU for both systems.
+// node:http requests over keep-alive agents (one socket per concurrent request, reused): what
+// the bench's control paths use (leader discovery, readiness, failover probes), and the load's
+// client with `--client node`. The load's default client is the leaner bench/raw-http.ts.
 import { Agent, request } from 'node:http';
 
 export interface HttpTarget {
