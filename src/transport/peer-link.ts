@@ -55,7 +55,9 @@ export class PeerLink {
   flush(): void {
     const s = this.#socket;
     if (this.#state !== 'connected' || s === null || s.writableNeedDrain) return;
+    if (this.#queue.length === 0) return;
     // Corked writes leave as one writev: many small Raft messages cost one syscall.
+    this.#c.counters.socketWrites++;
     s.cork();
     for (let f = this.#queue.shift(); f !== undefined; f = this.#queue.shift()) {
       this.#c.counters.framesSent++;

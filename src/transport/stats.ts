@@ -4,6 +4,8 @@ export interface TransportCounters {
   /** Frames handed to a socket (not acknowledged: Raft has its own acknowledgements). */
   framesSent: number;
   bytesSent: number;
+  /** Writes to sockets that carried frames; corked frames leave together as one. */
+  socketWrites: number;
   /** Valid messages delivered to onMessage. */
   framesReceived: number;
   bytesReceived: number;
@@ -36,6 +38,7 @@ export function zeroCounters(): TransportCounters {
   return {
     framesSent: 0,
     bytesSent: 0,
+    socketWrites: 0,
     framesReceived: 0,
     bytesReceived: 0,
     dropped: 0,

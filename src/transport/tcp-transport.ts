@@ -108,6 +108,9 @@ class Transport implements TcpTransport {
   readonly #log: Logger;
   readonly #counters = zeroCounters();
   readonly #links = new Map<string, PeerLink>();
+  /** Links with application frames queued this turn (flushed together, see sendApp). */
+  readonly #appFlush = new Set<PeerLink>();
+  #appFlushScheduled = false;
   readonly #addrs = new Map<string, string>();
   /** Addresses peers announced in their hellos; a fallback, bounded. */
   readonly #learned = new Map<string, string>();
@@ -153,11 +156,26 @@ class Transport implements TcpTransport {
     for (const link of touched) link.flush();
   }
 
+  /**
+   * Queues an application frame; it leaves at the end of this event-loop turn, together with
+   * every other frame queued for the same peer meanwhile. A busy follower forwards many client
+   * writes per turn and a leader answers them in bursts (one per applied entry): one socket
+   * write each cost a syscall and a wake-up of the peer per request.
+   */
   sendApp(to: string, payload: Uint8Array): boolean {
     const frame = encodeAppFrame(this.#o.id, to, payload, this.#t.maxFrameBytes);
     const link = this.#enqueue(to, 'appFrame', frame);
-    link?.flush();
-    return link !== null;
+    if (link === null) return false;
+    this.#appFlush.add(link);
+    if (!this.#appFlushScheduled) {
+      this.#appFlushScheduled = true;
+      setImmediate(() => {
+        this.#appFlushScheduled = false;
+        for (const l of this.#appFlush) l.flush();
+        this.#appFlush.clear();
+      });
+    }
+    return true;
   }
 
   setPeer(id: string, addr: string): void {

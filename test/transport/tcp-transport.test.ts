@@ -282,6 +282,25 @@ test('setPeer moves a peer to its new address', T, async () => {
   await Promise.all([a.t.stop(), b1.t.stop(), b2.t.stop()]);
 });
 
+test('application frames queued in one event-loop turn leave in one socket write', T, async () => {
+  const dir = new Map<string, string>();
+  const a = await startNode('a', dir);
+  const b = await startNode('b', dir);
+  await roundTrip(a, b, 1); // connected
+  const before = a.t.stats();
+  for (let i = 0; i < 50; i++) assert.equal(a.t.sendApp('b', new Uint8Array([i])), true);
+  await waitFor(() => b.apps.length === 50, 5000, 'every frame arrives');
+  assert.deepEqual(
+    b.apps.map((x) => x.payload[0]),
+    Array.from({ length: 50 }, (_, i) => i),
+    'in order',
+  );
+  const after = a.t.stats();
+  assert.equal(after.framesSent - before.framesSent, 50);
+  assert.equal(after.socketWrites - before.socketWrites, 1);
+  await Promise.all([a.t.stop(), b.t.stop()]);
+});
+
 test('application frames travel next to Raft messages; no route means false', T, async () => {
   const dir = new Map<string, string>();
   const a = await startNode('a', dir);
