@@ -1,7 +1,9 @@
 // Microbenchmark of snapshot packing, not part of the tests: the hand-written row encoder
 // (encodeSnapshot, encodeSnapshotSliced) against msgpackr's generic walk over the same body,
 // which is what encodeSnapshot did before. The state is built by kv.set commands (so the
-// retained events are what a busy node holds). Prints each round and the medians. With
+// retained events are what a busy node holds). The sliced encoder runs at its default slice
+// length and at 4 ms (the default before session 6): the longest slice is how long one blocks
+// the event loop, the busy time what the slicing costs in all. Prints each round and the medians. With
 // --expose-gc, a full collection runs before each measurement, so the garbage of one encoder
 // is not collected on the other's time.
 //   npx tsx bench/snapshot-pack.ts [--keys N] [--value-bytes N] [--writes N] [--rounds N]
@@ -40,7 +42,10 @@ function build(): ManagementState {
 }
 
 /** Sliced encoding: ms of this thread's time in total, and the longest stretch between yields. */
-async function sliced(state: ManagementState): Promise<{ busyMs: number; longestMs: number }> {
+async function sliced(
+  state: ManagementState,
+  sliceMs?: number,
+): Promise<{ busyMs: number; longestMs: number }> {
   let busyMs = 0;
   let longestMs = 0;
   let since = performance.now();
@@ -50,6 +55,7 @@ async function sliced(state: ManagementState): Promise<{ busyMs: number; longest
     longestMs = Math.max(longestMs, ms);
   };
   await encodeSnapshotSliced(state.snapshotView(), {
+    ...(sliceMs === undefined ? {} : { sliceMs }),
     yield: async () => {
       note();
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -70,7 +76,14 @@ async function main(): Promise<void> {
   const view = state.snapshotView();
   const { kv, events } = view.contents;
   console.log(`state: ${kv.length} keys of ${valueBytes} B, ${events.length} events retained`);
-  const rows = { before: [] as number[], after: [] as number[], sliced: [] as number[] };
+  const rows = {
+    before: [] as number[],
+    after: [] as number[],
+    sliced: [] as number[],
+    longest: [] as number[],
+    longest4: [] as number[],
+    sliced4: [] as number[],
+  };
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   for (let round = 0; round < roundsN; round++) {
     gc();
@@ -84,19 +97,27 @@ async function main(): Promise<void> {
     const afterMs = performance.now() - t1;
     gc();
     const s = await sliced(state);
+    gc();
+    const s4 = await sliced(state, 4); // the slice length before session 6, for comparison
     const same = Buffer.compare(Buffer.from(before), Buffer.from(after)) === 0;
     rows.before.push(beforeMs);
     rows.after.push(afterMs);
     rows.sliced.push(s.busyMs);
+    rows.longest.push(s.longestMs);
+    rows.longest4.push(s4.longestMs);
+    rows.sliced4.push(s4.busyMs);
     console.log(
       `round ${round}: ${(after.byteLength / 1e6).toFixed(1)} MB; msgpackr ${beforeMs.toFixed(1)} ms, ` +
         `hand-written ${afterMs.toFixed(1)} ms, sliced ${s.busyMs.toFixed(1)} ms busy ` +
-        `(longest slice ${s.longestMs.toFixed(1)} ms); same bytes: ${same}`,
+        `(longest slice ${s.longestMs.toFixed(2)} ms; with 4 ms slices ${s4.busyMs.toFixed(1)} ms ` +
+        `busy, longest ${s4.longestMs.toFixed(2)} ms); same bytes: ${same}`,
     );
   }
   console.log(
     `median: msgpackr ${median(rows.before).toFixed(1)} ms, hand-written ` +
-      `${median(rows.after).toFixed(1)} ms, sliced ${median(rows.sliced).toFixed(1)} ms busy`,
+      `${median(rows.after).toFixed(1)} ms, sliced ${median(rows.sliced).toFixed(1)} ms busy, ` +
+      `longest slice ${median(rows.longest).toFixed(2)} ms (4 ms slices: ` +
+      `${median(rows.sliced4).toFixed(1)} ms busy, longest ${median(rows.longest4).toFixed(2)} ms)`,
   );
 }
 
