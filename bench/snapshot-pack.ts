@@ -3,9 +3,9 @@
 // which is what encodeSnapshot did before. The state is built by kv.set commands (so the
 // retained events are what a busy node holds). The sliced encoder runs at its default slice
 // length and at 4 ms (the default before session 6): the longest slice is how long one blocks
-// the event loop, the busy time what the slicing costs in all. Prints each round and the medians. With
-// --expose-gc, a full collection runs before each measurement, so the garbage of one encoder
-// is not collected on the other's time.
+// the event loop, the busy time what the slicing costs in all. Prints each round and the
+// medians. With --expose-gc, a full collection runs before each measurement, so the garbage of
+// one encoder is not collected on the other's time.
 //   npx tsx bench/snapshot-pack.ts [--keys N] [--value-bytes N] [--writes N] [--rounds N]
 //   node --expose-gc --import tsx bench/snapshot-pack.ts
 import { performance } from 'node:perf_hooks';
