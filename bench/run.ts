@@ -54,6 +54,7 @@ const usage = `usage: npm run bench -- [options]
   --client raw|node       the load's HTTP client, the same for both systems: raw (default) is
                           a lean HTTP/1.1 keep-alive client (bench/raw-http.ts); node is
                           node:http with a keep-alive agent, which costs ~3x the client CPU
+                          (npx tsx bench/client-cost.ts)
   --tick-ms N             Sappers --tick-ms and etcd --heartbeat-interval; elections 10x (100)
   --sappers-log-level L   Sappers --log-level (INFO, its default)
   --snapshot-every N      Sappers --snapshot-threshold N and etcd --snapshot-count N (default:

@@ -78,10 +78,12 @@ describe('RawHttpConnection', () => {
       res.setHeader('connection', 'close');
       res.end('bye');
     };
+    const before = sockets.size;
     const c = new RawHttpConnection({ host: '127.0.0.1', port });
     assert.equal((await c.send({ method: 'GET', path: '/' }, 2000)).body, 'bye');
     assert.equal((await c.send({ method: 'GET', path: '/' }, 2000)).body, 'bye');
     c.close();
+    assert.equal(sockets.size - before, 2, 'one socket per answer');
   });
 
   it('rejects when the server hangs up without answering, then works again', async () => {
